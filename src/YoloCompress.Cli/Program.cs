@@ -1,0 +1,2 @@
+// Placeholder until the commands land.
+return 0;
