@@ -69,27 +69,26 @@ internal sealed class CompressRunner(
     private (CompressionOutcome Outcome, bool Cached, Action? Cleanup) Compress(
         CompressionRequest request, CompressOptions options, CompressReport report, CancellationToken cancellation)
     {
-        var progress = new Progress<string>(report.Progress);
+        var progress = new LineProgress(report.Progress);
         if (options.CacheDirectory is not { Length: > 0 } cacheRoot)
-        {
-            var staging = Path.Combine(request.OutputDirectory, $".yolocompress-{Environment.ProcessId}-{Guid.NewGuid():N}");
-            Directory.CreateDirectory(staging);
-            try
-            {
-                var outcome = compressor(request with { OutputDirectory = staging }, progress, cancellation);
-                return (outcome, false, () => CompressionCache.TryDeleteDirectory(staging));
-            }
-            catch
-            {
-                CompressionCache.TryDeleteDirectory(staging);
-                throw;
-            }
-        }
+            return CompressWithoutCache(request, progress, cancellation);
 
         var cache = new CompressionCache(cacheRoot);
         var key = CompressionCacheKey.Compute(request, ToolVersion.Text);
+        IDisposable keyLock;
+        try
+        {
+            keyLock = cache.Lock(key, CacheLockTimeout, cancellation);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only or full cache folder must not fail the build: compress without it.
+            report.Add(new Diagnostic(DiagnosticCatalog.CacheUnavailable, $"Cannot use the cache {cache.Root}: {e.Message}"));
+            return CompressWithoutCache(request, progress, cancellation);
+        }
+
         report.CacheKey = key;
-        using (cache.Lock(key, CacheLockTimeout, cancellation))
+        using (keyLock)
         {
             if (cache.TryGet(key) is { } hit)
                 return (hit.ToOutcome(cache.EntryPath(key)), true, null);
@@ -98,10 +97,9 @@ internal sealed class CompressRunner(
             try
             {
                 var outcome = compressor(request with { OutputDirectory = staging }, progress, cancellation);
-                var record = OutcomeRecord.From(outcome);
                 if (!SameFolder(Path.GetDirectoryName(outcome.OnnxPath), staging) || !SameFolder(Path.GetDirectoryName(outcome.MetadataPath), staging))
                     throw new InvalidOperationException("The pipeline wrote its outputs outside the folder it was given.");
-                record.Save(staging);
+                OutcomeRecord.From(outcome).Save(staging);
                 var published = cache.Publish(key, staging);
                 return (published.ToOutcome(cache.EntryPath(key)), false, null);
             }
@@ -111,6 +109,25 @@ internal sealed class CompressRunner(
                     CompressionCache.TryDeleteDirectory(staging);
             }
         }
+    }
+
+    private (CompressionOutcome Outcome, bool Cached, Action? Cleanup) CompressWithoutCache(
+        CompressionRequest request, IProgress<string> progress, CancellationToken cancellation)
+    {
+        // Compressed beside the outputs (same volume), copied into place only once budgets pass.
+        var staging = Path.Combine(request.OutputDirectory, $".yolocompress-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            var outcome = compressor(request with { OutputDirectory = staging }, progress, cancellation);
+            return (outcome, false, () => CompressionCache.TryDeleteDirectory(staging));
+        }
+        catch
+        {
+            CompressionCache.TryDeleteDirectory(staging);
+            throw;
+        }
+
     }
 
     private static bool SameFolder(string? a, string b) =>
@@ -131,4 +148,10 @@ internal sealed class CompressRunner(
         }
         return outcome with { OnnxPath = onnx, MetadataPath = metadata };
     }
+}
+
+/// <summary>Progress reported on the calling thread, in order (Progress&lt;T&gt; would post each line to the thread pool).</summary>
+internal sealed class LineProgress(Action<string> write) : IProgress<string>
+{
+    public void Report(string value) => write(value);
 }
