@@ -113,6 +113,8 @@ public sealed class PrepareYoloModels : Microsoft.Build.Utilities.Task
             var onnx = Path.Combine(outputDirectory, name + ".onnx");
             var metadata = Path.Combine(outputDirectory, name + ".yolo.json");
             var inputs = new List<string> { modelPath, stamp, invocation.CompressorPath };
+            if (images.Count > 0)
+                inputs.Add(calibrationList);
             inputs.AddRange(images);
             if (configFile is not null)
                 inputs.Add(configFile);
