@@ -73,4 +73,16 @@ public class GraphBuilderErrorTests
         Assert.Equal(2, e.LayerIndex);
         Assert.Contains("module 'model.2' is models.common.C3 in the checkpoint, but the architecture implies C3x", e.Message);
     }
+
+    [Fact]
+    public void A_weight_the_yaml_does_not_use_is_reported()
+    {
+        var ckpt = Yolov5n.Value;
+        var tensors = new SortedDictionary<string, CheckpointTensor>(ckpt.Tensors.ToDictionary(), NaturalPathComparer.Instance);
+        tensors["model.9.cv3.conv.weight"] = new CheckpointTensor("model.9.cv3.conv.weight", new[] { 1 }, new float[1]);
+        var edited = ckpt with { Tensors = tensors };
+
+        var e = Assert.Throws<YoloGraphException>(() => YoloGraphBuilder.Build(edited));
+        Assert.Contains("not part of the network the yaml describes: model.9.cv3.conv.weight", e.Message);
+    }
 }
