@@ -65,7 +65,9 @@ public class CheckpointReaderTests
         Assert.Equal(new long[] { 2, 2 }, conv.GetInts("stride"));
         Assert.Equal(new long[] { 2, 2 }, conv.GetInts("padding"));
         Assert.Equal(1, conv.GetInt("groups"));
-        Assert.Equal(new[] { "weight" }, conv.TensorNames);
+        Assert.Equal(new[] { "weight" }, conv.ParameterNames);
+        Assert.Equal(new[] { "num_batches_tracked", "running_mean", "running_var" }, ckpt.Module("model.0.bn").BufferNames);
+        Assert.Equal(new[] { "anchors" }, ckpt.Module("model.24").BufferNames);
         Assert.Equal(0.001, ckpt.Module("model.0.bn").GetDouble("eps"), 9);
         Assert.Equal("SiLU", ckpt.Module("model.0.act").ClassName);
         Assert.Equal("C3", ckpt.Module("model.2").ClassName);

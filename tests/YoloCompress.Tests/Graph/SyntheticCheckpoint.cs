@@ -64,7 +64,8 @@ internal sealed class SyntheticCheckpoint
         if (path.Length == 0) children = new List<CheckpointModule> { Node("model", "torch.nn.modules.container.Sequential", new Dictionary<string, object?>()) };
         var tensors = _tensors.Keys.Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && !n[prefix.Length..].Contains('.'))
             .Select(n => n[prefix.Length..]).ToList();
-        return new CheckpointModule(path, type, attributes, children, tensors);
+        var buffers = tensors.Where(n => n is "running_mean" or "running_var" or "anchors").ToList();
+        return new CheckpointModule(path, type, attributes, children, tensors.Except(buffers).ToList(), buffers);
     }
 
     private static List<object?> Pair(long a, long b) => new() { a, b };
