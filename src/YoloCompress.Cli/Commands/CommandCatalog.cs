@@ -12,5 +12,6 @@ internal static class CommandCatalog
         EvalCommand.Create(),
         DetectCommand.Create(),
         BenchCommand.Create(),
+        CompressCommand.Create(),
     };
 }
