@@ -1,0 +1,41 @@
+namespace YoloCompress.Core.Checkpoints;
+
+/// <summary>A YOLOv5 model read from an ultralytics <c>.pt</c> checkpoint: its architecture, class names,
+/// strides, module tree and every parameter and buffer as float32. Immutable; edit with <c>with</c>.</summary>
+/// <param name="SourcePath">The file it was read from.</param>
+/// <param name="SourceKey">"ema" when the EMA weights were present and taken, else "model".</param>
+/// <param name="Architecture">The model's yaml.</param>
+/// <param name="Names">Class names by class id.</param>
+/// <param name="Strides">Detection level strides (8, 16, 32 for P3-P5).</param>
+/// <param name="Root">The model module (<c>models.yolo.Model</c>); its child "model" is the layer Sequential.</param>
+/// <param name="Tensors">Parameters and buffers by full path (<c>model.0.conv.weight</c>), in natural path order.</param>
+public sealed record YoloCheckpoint(
+    string SourcePath,
+    string SourceKey,
+    ModelArchitecture Architecture,
+    IReadOnlyList<string> Names,
+    IReadOnlyList<float> Strides,
+    CheckpointModule Root,
+    IReadOnlyDictionary<string, CheckpointTensor> Tensors)
+{
+    /// <summary>The tensor at <paramref name="name"/>; throws naming the checkpoint when it is absent.</summary>
+    public CheckpointTensor Tensor(string name) =>
+        Tensors.TryGetValue(name, out var t) ? t : throw new InvalidDataException($"Checkpoint '{SourcePath}' has no tensor '{name}'.");
+
+    public CheckpointTensor? FindTensor(string name) => Tensors.GetValueOrDefault(name);
+
+    /// <summary>The module at a path from the model (<c>model.3.conv</c>), or null.</summary>
+    public CheckpointModule? FindModule(string path) => path.Length == 0 ? Root : Root.Find(path);
+
+    /// <summary>The module at a path; throws naming the checkpoint when it is absent.</summary>
+    public CheckpointModule Module(string path) =>
+        FindModule(path) ?? throw new InvalidDataException($"Checkpoint '{SourcePath}' has no module '{path}'.");
+
+    /// <summary>Parameters (not buffers) in the torch sense: every tensor except BatchNorm running statistics
+    /// and counters. The count <c>model.info()</c> reports for the unfused model.</summary>
+    public long ParameterCount => Tensors.Values
+        .Where(t => !t.Name.EndsWith(".running_mean", StringComparison.Ordinal) && !t.Name.EndsWith(".running_var", StringComparison.Ordinal)
+                    && !t.Name.EndsWith(".num_batches_tracked", StringComparison.Ordinal) && !t.Name.EndsWith(".anchors", StringComparison.Ordinal)
+                    && !t.Name.EndsWith(".anchor_grid", StringComparison.Ordinal))
+        .Sum(t => t.ElementCount);
+}

@@ -1,0 +1,181 @@
+using Onnx;
+using YoloCompress.Core.Checkpoints;
+using YoloCompress.Core.Onnx;
+using static YoloCompress.Core.Onnx.OnnxNodes;
+
+namespace YoloCompress.Core.Graph;
+
+/// <summary>Emits the ONNX nodes of the convolutional building blocks (ultralytics models/common.py) from the
+/// pickled modules: shapes come from the architecture and are checked against the tensors; strides, paddings,
+/// groups, dilations, eps and activations come from the pickled modules, so they are exactly what trained.
+/// Block structure (C3, SPPF, ...) lives in ModuleEmitter.Blocks.cs.</summary>
+internal sealed partial class ModuleEmitter(GraphWriter graph)
+{
+    /// <summary>A <c>Conv</c> (or <c>DWConv</c>) module at <paramref name="path"/>: nodes path.conv, path.bn,
+    /// path.act.sigmoid + path.act. <paramref name="kernel"/> and <paramref name="groups"/> are what the
+    /// architecture implies; a checkpoint fused before saving (no bn, conv with bias) is accepted.</summary>
+    public Feature Conv(LayerContext l, string path, Feature x, int c2, int[] kernel, int groups, string className = "Conv")
+    {
+        l.Module(path, className);
+        var conv = l.Module(path + ".conv", "Conv2d");
+        int pickledGroups = (int)l.Attribute(conv, m => m.GetInt("groups"));
+        if (pickledGroups != groups)
+            throw l.Fail($"module '{path}.conv' has groups={pickledGroups} in the checkpoint, but the architecture implies {groups}.");
+        if (x.Channels % groups != 0)
+            throw l.Fail($"module '{path}.conv' has {x.Channels} input channels, not divisible into {groups} groups.");
+        var weightName = graph.Weight(l.Tensor(path + ".conv.weight", c2, x.Channels / groups, kernel[0], kernel[1]));
+        var (attributes, height, width) = ConvGeometry(l, conv, x, kernel);
+        attributes.Add(Int("group", groups));
+        var inputs = new List<string> { x.Name, weightName };
+        if (l.Checkpoint.FindTensor(path + ".conv.bias") is not null)
+        {
+            inputs.Add(graph.Weight(l.Tensor(path + ".conv.bias", c2)));
+        }
+        var output = graph.Node("Conv", path + ".conv", inputs, attributes.ToArray());
+
+        if (l.Checkpoint.FindModule(path + ".bn") is { } bn)
+        {
+            if (bn.ClassName != "BatchNorm2d")
+                throw l.Fail($"module '{path}.bn' is {bn.TypeName}, but the architecture implies BatchNorm2d.");
+            var stats = new[] { "weight", "bias", "running_mean", "running_var" }.Select(s => $"{path}.bn.{s}").ToList();
+            foreach (var s in stats) graph.Weight(l.Tensor(s, c2));
+            float eps = (float)l.Attribute(bn, m => m.GetDouble("eps"));
+            output = graph.Node("BatchNormalization", path + ".bn", stats.Prepend(output), Float("epsilon", eps));
+        }
+        output = Activation(l, path, output);
+        return new Feature(output, c2, height, width);
+    }
+
+    /// <summary>ConvTranspose2d or DWConvTranspose2d (a ConvTranspose2d subclass) at <paramref name="path"/>:
+    /// one node named after the module, weight [c1, c2/groups, kh, kw].</summary>
+    public Feature ConvTranspose(LayerContext l, string path, Feature x, int c2, int[] kernel, int groups, string className)
+    {
+        var module = l.Module(path, className);
+        int pickledGroups = (int)l.Attribute(module, m => m.GetInt("groups"));
+        if (pickledGroups != groups)
+            throw l.Fail($"module '{path}' has groups={pickledGroups} in the checkpoint, but the architecture implies {groups}.");
+        if (c2 % groups != 0 || x.Channels % groups != 0)
+            throw l.Fail($"module '{path}' maps {x.Channels} to {c2} channels, not divisible into {groups} groups.");
+        var weightName = graph.Weight(l.Tensor(path + ".weight", x.Channels, c2 / groups, kernel[0], kernel[1]));
+        var stride = l.Attribute(module, m => m.GetInts("stride"));
+        var padding = l.Attribute(module, m => m.GetInts("padding"));
+        var dilation = l.Attribute(module, m => m.GetInts("dilation"));
+        var outputPadding = l.Attribute(module, m => m.GetInts("output_padding"));
+        RequireZeroPadding(l, module);
+        var inputs = new List<string> { x.Name, weightName };
+        if (l.Checkpoint.FindTensor(path + ".bias") is not null)
+            inputs.Add(graph.Weight(l.Tensor(path + ".bias", c2)));
+        int Size(int n, int d) => (int)((n - 1) * stride[d] - 2 * padding[d] + dilation[d] * (kernel[d] - 1) + outputPadding[d] + 1);
+        var output = graph.Node("ConvTranspose", path, inputs,
+            Ints("dilations", dilation), Int("group", groups), Ints("kernel_shape", kernel[0], kernel[1]),
+            Ints("output_padding", outputPadding), Ints("pads", padding[0], padding[1], padding[0], padding[1]), Ints("strides", stride));
+        return new Feature(output, c2, Size(x.Height, 0), Size(x.Width, 1));
+    }
+
+    /// <summary>Concat along channels; the inputs must agree in height and width.</summary>
+    public Feature Concat(LayerContext l, string name, IReadOnlyList<Feature> inputs, int axis = 1)
+    {
+        if (axis != 1) throw l.Fail($"Concat along dimension {axis} is not supported (only channels, 1).");
+        var first = inputs[0];
+        foreach (var other in inputs.Skip(1))
+            if (other.Height != first.Height || other.Width != first.Width)
+                throw l.Fail($"Concat '{name}' joins {first.Name} {first.ShapeText} and {other.Name} {other.ShapeText}, whose sizes differ.");
+        var output = graph.Node("Concat", name, inputs.Select(i => i.Name), Int("axis", 1));
+        return new Feature(output, inputs.Sum(i => i.Channels), first.Height, first.Width);
+    }
+
+    /// <summary>nn.Upsample with a scale factor, nearest: ONNX Resize as torch exports it.</summary>
+    public Feature Upsample(LayerContext l, string path, Feature x)
+    {
+        var module = l.Module(path, "Upsample");
+        var mode = l.Attribute(module, m => m.GetString("mode"));
+        if (mode != "nearest") throw l.Fail($"Upsample mode '{mode}' is not supported (only 'nearest').");
+        if (module.Attributes.GetValueOrDefault("size") is not null) throw l.Fail("Upsample with a fixed output size is not supported (only scale_factor).");
+        var scale = module.Attributes.GetValueOrDefault("scale_factor") switch
+        {
+            double d => new[] { d, d },
+            long n => new double[] { n, n },
+            IReadOnlyList<object?> { Count: 2 } list => list.Select(v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            var other => throw l.Fail($"Upsample scale_factor {CheckpointModule.Format(other)} is not supported."),
+        };
+        var scales = graph.Float(path + ".scales", new long[] { 4 }, new[] { 1f, 1f, (float)scale[0], (float)scale[1] });
+        var output = graph.Node("Resize", path, new[] { x.Name, "", scales },
+            OnnxNodes.String("coordinate_transformation_mode", "asymmetric"), OnnxNodes.String("mode", "nearest"), OnnxNodes.String("nearest_mode", "floor"));
+        return x with { Name = output, Height = (int)Math.Floor(x.Height * scale[0]), Width = (int)Math.Floor(x.Width * scale[1]) };
+    }
+
+    /// <summary>A pickled nn.MaxPool2d applied to <paramref name="x"/> as node <paramref name="name"/>.</summary>
+    private Feature MaxPool(LayerContext l, CheckpointModule pool, string name, Feature x)
+    {
+        if (pool.ClassName != "MaxPool2d") throw l.Fail($"module '{pool.Path}' is {pool.TypeName}, but the architecture implies MaxPool2d.");
+        var k = l.Attribute(pool, m => m.GetInts("kernel_size"));
+        var s = l.Attribute(pool, m => m.HasAttribute("stride") && m.Attribute("stride") is not null ? m.GetInts("stride") : k);
+        var p = l.Attribute(pool, m => m.GetInts("padding"));
+        var d = l.Attribute(pool, m => m.HasAttribute("dilation") ? m.GetInts("dilation") : new long[] { 1, 1 });
+        bool ceil = l.Attribute(pool, m => m.HasAttribute("ceil_mode") && m.GetBool("ceil_mode"));
+        int Size(int n, int i)
+        {
+            double v = (double)(n + 2 * p[i] - d[i] * (k[i] - 1) - 1) / s[i];
+            return (int)(ceil ? Math.Ceiling(v) : Math.Floor(v)) + 1;
+        }
+        var attributes = new List<AttributeProto> { Int("ceil_mode", ceil ? 1 : 0) };
+        if (d.Any(v => v != 1)) attributes.Add(Ints("dilations", d));
+        attributes.Add(Ints("kernel_shape", k));
+        attributes.Add(Ints("pads", p[0], p[1], p[0], p[1]));
+        attributes.Add(Ints("strides", s));
+        var output = graph.Node("MaxPool", name, new[] { x.Name }, attributes.ToArray());
+        return x with { Name = output, Height = Size(x.Height, 0), Width = Size(x.Width, 1) };
+    }
+
+    private static (List<AttributeProto> Attributes, int Height, int Width) ConvGeometry(LayerContext l, CheckpointModule conv, Feature x, int[] kernel)
+    {
+        var stride = l.Attribute(conv, m => m.GetInts("stride"));
+        var padding = l.Attribute(conv, m => m.GetInts("padding"));
+        var dilation = l.Attribute(conv, m => m.GetInts("dilation"));
+        RequireZeroPadding(l, conv);
+        int Size(int n, int d) => (int)((n + 2 * padding[d] - dilation[d] * (kernel[d] - 1) - 1) / stride[d] + 1);
+        int height = Size(x.Height, 0), width = Size(x.Width, 1);
+        if (height <= 0 || width <= 0)
+            throw l.Fail($"'{conv.Path}' would produce an empty {height}x{width} map from {x.ShapeText}; the input size is too small.");
+        var attributes = new List<AttributeProto>
+        {
+            Ints("dilations", dilation), Ints("kernel_shape", kernel[0], kernel[1]),
+            Ints("pads", padding[0], padding[1], padding[0], padding[1]), Ints("strides", stride),
+        };
+        return (attributes, height, width);
+    }
+
+    private static void RequireZeroPadding(LayerContext l, CheckpointModule conv)
+    {
+        if (conv.Attributes.GetValueOrDefault("padding_mode") is string mode && mode != "zeros")
+            throw l.Fail($"'{conv.Path}' uses padding_mode '{mode}'; only 'zeros' is supported.");
+        if (conv.Attributes.GetValueOrDefault("padding") is string same)
+            throw l.Fail($"'{conv.Path}' uses padding='{same}'; only explicit paddings are supported.");
+    }
+
+    /// <summary>The activation the pickled Conv carries in <c>path.act</c>.</summary>
+    private string Activation(LayerContext l, string path, string input)
+    {
+        var act = l.Checkpoint.FindModule(path + ".act");
+        if (act is null) return input;
+        switch (act.ClassName)
+        {
+            case "SiLU":
+                var sigmoid = graph.Node("Sigmoid", path + ".act.sigmoid", new[] { input });
+                return graph.Node("Mul", path + ".act", new[] { input, sigmoid });
+            case "Identity":
+                return input;
+            case "ReLU":
+                return graph.Node("Relu", path + ".act", new[] { input });
+            case "LeakyReLU":
+                float slope = (float)l.Attribute(act, m => m.HasAttribute("negative_slope") ? m.GetDouble("negative_slope") : 0.01);
+                return graph.Node("LeakyRelu", path + ".act", new[] { input }, Float("alpha", slope));
+            case "Hardswish":
+                return graph.Node("HardSwish", path + ".act", new[] { input });
+            case "Sigmoid":
+                return graph.Node("Sigmoid", path + ".act", new[] { input });
+            default:
+                throw l.Fail($"activation {act.TypeName} at '{act.Path}' is not supported (SiLU, ReLU, LeakyReLU, Hardswish, Sigmoid, Identity).");
+        }
+    }
+}

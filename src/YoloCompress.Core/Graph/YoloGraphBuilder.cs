@@ -1,0 +1,133 @@
+using Onnx;
+using YoloCompress.Core.Checkpoints;
+
+namespace YoloCompress.Core.Graph;
+
+/// <summary>Rebuilds a YOLOv5 network from its checkpoint as a float32 ONNX graph (opset 17, IR 8), the way
+/// ultralytics' parse_model reads the yaml: input <c>images [batch, 3, S, S]</c>, output
+/// <c>output0 [batch, N, 5 + nc]</c> with boxes decoded in input pixels. BatchNormalization stays a separate
+/// node (see <see cref="BatchNormFolding"/> for the written form). Node names follow the module paths:
+/// P.conv, P.bn, P.act.sigmoid, P.act for a Conv at P; each node's output tensor has the node's name.</summary>
+public static class YoloGraphBuilder
+{
+    public const string InputName = "images";
+    public const string OutputName = "output0";
+    public const int Opset = 17;
+    public const long IrVersion = 8;
+
+    private static readonly string[] Supported =
+        { "Conv", "DWConv", "Bottleneck", "CrossConv", "C3", "C3x", "SPP", "SPPF", "Focus", "Concat",
+          "nn.Upsample", "nn.ConvTranspose2d", "DWConvTranspose2d", "Detect" };
+
+    /// <summary>Builds the graph for a square <paramref name="inputSize"/> (a multiple of the largest stride).
+    /// Throws <see cref="YoloGraphException"/> for an unknown module type or tensors that disagree with the yaml.</summary>
+    public static ModelProto Build(YoloCheckpoint checkpoint, int inputSize = 640)
+    {
+        var arch = checkpoint.Architecture;
+        int maxStride = (int)Math.Round(checkpoint.Strides.Max());
+        if (inputSize <= 0 || inputSize % maxStride != 0)
+            throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize,
+                $"Input size must be a positive multiple of the model's largest stride ({maxStride}) for '{checkpoint.SourcePath}'.");
+
+        var graph = new GraphWriter();
+        var emitter = new ModuleEmitter(graph);
+        graph.Input(InputName, "batch", (long)arch.InputChannels, (long)inputSize, (long)inputSize);
+        var outputs = new List<Feature>();
+        var input = new Feature(InputName, arch.InputChannels, inputSize, inputSize);
+        int predictions = -1;
+
+        foreach (var spec in arch.Layers)
+        {
+            var layer = new LayerContext(checkpoint, spec);
+            var inputs = spec.From.Select(f => Resolve(layer, outputs, input, f)).ToList();
+            if (spec.Module == "Detect")
+            {
+                if (spec.Index != arch.Layers.Count - 1) throw layer.Fail("Detect must be the last layer.");
+                predictions = DetectEmitter.Emit(layer, graph, inputs, inputSize, OutputName);
+                break;
+            }
+            outputs.Add(EmitLayer(layer, emitter, inputs));
+        }
+        if (predictions < 0)
+            throw new YoloGraphException($"Checkpoint '{checkpoint.SourcePath}': the architecture has no Detect layer.");
+
+        graph.Output(OutputName, "batch", (long)predictions, (long)(arch.ClassCount + 5));
+        return Assemble(graph.Graph, checkpoint, inputSize);
+    }
+
+    private static Feature Resolve(LayerContext layer, List<Feature> outputs, Feature input, int from)
+    {
+        if (from == -1) return outputs.Count == 0 ? input : outputs[^1];
+        int index = from < 0 ? outputs.Count + from : from;
+        if (index < 0 || index >= outputs.Count)
+            throw layer.Fail($"it reads layer {from}, which does not exist before it.");
+        return outputs[index];
+    }
+
+    /// <summary>parse_model for one layer: channel scaling, depth scaling, then the module's nodes.</summary>
+    private static Feature EmitLayer(LayerContext l, ModuleEmitter e, IReadOnlyList<Feature> inputs)
+    {
+        var arch = l.Checkpoint.Architecture;
+        var module = l.Spec.Module == "torch.nn.Upsample" ? "nn.Upsample" : l.Spec.Module;
+        if (!Supported.Contains(module))
+            throw l.Fail($"module type '{module}' is not supported (supported: {string.Join(", ", Supported)}).");
+        if (module == "Concat")
+        {
+            int axis = (int)l.Attribute(l.Module(l.Path, "Concat"), m => m.HasAttribute("d") ? m.GetInt("d") : 1);
+            return e.Concat(l, l.Path, inputs, axis);
+        }
+        if (inputs.Count != 1) throw l.Fail($"{module} takes one input, but the layer lists {inputs.Count}.");
+        var x = inputs[0];
+        if (module == "nn.Upsample") return e.Upsample(l, l.Path, x);
+
+        int no = arch.AnchorsPerLevel * (arch.ClassCount + 5);
+        int c2 = l.IntArg(0, -1);
+        if (c2 <= 0) throw l.Fail("the first argument (output channels) is missing.");
+        if (c2 != no) c2 = arch.ScaledWidth(c2);
+        int repeats = arch.ScaledDepth(l.Spec.Number);
+
+        if (module is "C3" or "C3x")
+            return e.C3(l, l.Path, x, c2, repeats, l.BoolArg(1, true), l.IntArg(2, 1), l.DoubleArg(3, 0.5), crossConv: module == "C3x");
+        if (repeats == 1) return EmitSingle(l, e, module, l.Path, x, c2);
+        // parse_model wraps n > 1 copies of any other module in an nn.Sequential: paths model.i.0, model.i.1...
+        l.Module(l.Path, "Sequential");
+        for (int j = 0; j < repeats; j++) x = EmitSingle(l, e, module, $"{l.Path}.{j}", x, c2);
+        return x;
+    }
+
+    private static Feature EmitSingle(LayerContext l, ModuleEmitter e, string module, string path, Feature x, int c2) => module switch
+    {
+        // Conv(c1, c2, k=1, s=1, p=None, g=1, d=1, act=True)
+        "Conv" => e.Conv(l, path, x, c2, l.KernelArg(1, 1), l.IntArg(4, 1)),
+        // DWConv(c1, c2, k=1, s=1, d=1, act=True): groups = gcd(c1, c2)
+        "DWConv" => e.Conv(l, path, x, c2, l.KernelArg(1, 1), Gcd(x.Channels, c2), "DWConv"),
+        // Bottleneck(c1, c2, shortcut=True, g=1, e=0.5)
+        "Bottleneck" => e.Bottleneck(l, path, x, c2, l.BoolArg(1, true), l.IntArg(2, 1), l.DoubleArg(3, 0.5)),
+        // CrossConv(c1, c2, k=3, s=1, g=1, e=1.0, shortcut=False)
+        "CrossConv" => e.CrossConv(l, path, x, c2, l.IntArg(1, 3), l.IntArg(3, 1), l.DoubleArg(4, 1.0), l.BoolArg(5, false)),
+        "SPPF" => e.Sppf(l, path, x, c2),
+        "SPP" => e.Spp(l, path, x, c2),
+        // Focus(c1, c2, k=1, s=1, p=None, g=1, act=True)
+        "Focus" => e.Focus(l, path, x, c2, l.KernelArg(1, 1), l.IntArg(4, 1)),
+        // DWConvTranspose2d(c1, c2, k=1, s=1, p1=0, p2=0): groups = gcd(c1, c2)
+        "DWConvTranspose2d" => e.ConvTranspose(l, path, x, c2, l.KernelArg(1, 1), Gcd(x.Channels, c2), "DWConvTranspose2d"),
+        // nn.ConvTranspose2d(c1, c2, k, s=1, p=0, output_padding=0, groups=1, bias=True, dilation=1)
+        _ => e.ConvTranspose(l, path, x, c2, l.KernelArg(1, 1), l.IntArg(5, 1), "ConvTranspose2d"),
+    };
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
+    private static ModelProto Assemble(GraphProto graph, YoloCheckpoint checkpoint, int inputSize)
+    {
+        var model = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = "YoloCompress",
+            ProducerVersion = typeof(YoloGraphBuilder).Assembly.GetName().Version?.ToString(3) ?? "0",
+            Graph = graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        ModelMetadata.Write(model, checkpoint.Names, (int)Math.Round(checkpoint.Strides.Max()), inputSize);
+        return model;
+    }
+}

@@ -1,0 +1,128 @@
+using System.Buffers;
+
+namespace YoloCompress.Runtime;
+
+/// <summary>How a letterboxed model input relates to the original image: what
+/// <see cref="Letterbox.Apply"/> did, and the way back for boxes.</summary>
+/// <param name="SourceWidth">Original image width.</param>
+/// <param name="SourceHeight">Original image height.</param>
+/// <param name="Scale">Resize ratio applied to the original image (<c>r</c>).</param>
+/// <param name="PadX">Horizontal padding before centring, unrounded (<c>dw</c>, half the spare width).</param>
+/// <param name="PadY">Vertical padding, unrounded (<c>dh</c>).</param>
+/// <param name="ResizedWidth">Width of the resized image inside the input.</param>
+/// <param name="ResizedHeight">Height of the resized image inside the input.</param>
+/// <param name="Left">Columns of padding actually placed on the left.</param>
+/// <param name="Top">Rows of padding actually placed on the top.</param>
+public readonly record struct LetterboxTransform(
+    int SourceWidth, int SourceHeight, double Scale, double PadX, double PadY,
+    int ResizedWidth, int ResizedHeight, int Left, int Top)
+{
+    /// <summary>Maps a box from model-input pixels to original-image pixels and clips it to the
+    /// image, like ultralytics <c>scale_boxes</c> + <c>clip_boxes</c> (clamped to [0, width] and [0, height]).</summary>
+    public BoundingBox ToOriginal(in BoundingBox box)
+    {
+        float padX = (float)PadX, padY = (float)PadY, gain = (float)Scale;
+        return new BoundingBox(
+            Math.Clamp((box.X1 - padX) / gain, 0f, SourceWidth),
+            Math.Clamp((box.Y1 - padY) / gain, 0f, SourceHeight),
+            Math.Clamp((box.X2 - padX) / gain, 0f, SourceWidth),
+            Math.Clamp((box.Y2 - padY) / gain, 0f, SourceHeight));
+    }
+}
+
+/// <summary>The reference preprocessing: ultralytics
+/// <c>letterbox(im, new_shape, color=(114,114,114), auto=False, scaleup=True)</c>, then HWC to CHW,
+/// RGB, divided by 255.</summary>
+public static class Letterbox
+{
+    /// <summary>The padding grey, as in ultralytics.</summary>
+    public const byte PadValue = 114;
+
+    /// <summary>Computes the geometry of letterboxing a <paramref name="width"/> x <paramref name="height"/>
+    /// image into a <paramref name="inputWidth"/> x <paramref name="inputHeight"/> input.</summary>
+    public static LetterboxTransform Plan(int width, int height, int inputWidth, int inputHeight)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputWidth);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputHeight);
+
+        // Python's round() is round-half-to-even, as is Math.Round's default.
+        double r = Math.Min((double)inputHeight / height, (double)inputWidth / width);
+        int newWidth = (int)Math.Round(width * r, MidpointRounding.ToEven);
+        int newHeight = (int)Math.Round(height * r, MidpointRounding.ToEven);
+        double dw = (inputWidth - newWidth) / 2.0, dh = (inputHeight - newHeight) / 2.0;
+        int top = (int)Math.Round(dh - 0.1, MidpointRounding.ToEven);
+        int left = (int)Math.Round(dw - 0.1, MidpointRounding.ToEven);
+        return new LetterboxTransform(width, height, r, dw, dh, newWidth, newHeight, left, top);
+    }
+
+    /// <summary>Letterboxes <paramref name="image"/> into a new float CHW tensor of one image
+    /// (<c>3 * inputHeight * inputWidth</c> values).</summary>
+    public static (float[] Tensor, LetterboxTransform Transform) Apply(RgbImage image, int inputWidth, int inputHeight)
+    {
+        var tensor = new float[3 * inputWidth * inputHeight];
+        return (tensor, Apply(image, tensor, inputWidth, inputHeight));
+    }
+
+    /// <summary>Letterboxes <paramref name="image"/> into <paramref name="destination"/>
+    /// (float CHW, RGB, 0..1, <c>3 * inputHeight * inputWidth</c> values; batch of one).</summary>
+    public static LetterboxTransform Apply(RgbImage image, Span<float> destination, int inputWidth, int inputHeight)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        int plane = inputWidth * inputHeight;
+        if (destination.Length < 3 * plane)
+            throw new ArgumentException($"The destination holds {destination.Length} floats; a 3x{inputHeight}x{inputWidth} input needs {3 * plane}.", nameof(destination));
+
+        var t = Plan(image.Width, image.Height, inputWidth, inputHeight);
+        byte[]? rented = null;
+        ReadOnlySpan<byte> resized;
+        if (t.ResizedWidth == image.Width && t.ResizedHeight == image.Height)
+        {
+            resized = image.Pixels; // ultralytics skips cv2.resize when the size is unchanged
+        }
+        else
+        {
+            int bytes = t.ResizedWidth * t.ResizedHeight * 3;
+            rented = ArrayPool<byte>.Shared.Rent(bytes);
+            new BilinearResize(image.Width, image.Height, t.ResizedWidth, t.ResizedHeight)
+                .Resize(image.Pixels, rented.AsSpan(0, bytes));
+            resized = rented.AsSpan(0, bytes);
+        }
+
+        try
+        {
+            Fill(destination[..(3 * plane)], t, resized, inputWidth, inputHeight);
+        }
+        finally
+        {
+            if (rented is not null)
+                ArrayPool<byte>.Shared.Return(rented);
+        }
+        return t;
+    }
+
+    private static void Fill(Span<float> chw, in LetterboxTransform t, ReadOnlySpan<byte> resized, int inputWidth, int inputHeight)
+    {
+        int plane = inputWidth * inputHeight;
+        chw.Fill(PadValue / 255f);
+        // Rows/columns that fall outside the input (cannot happen with the rounding above, but
+        // cv2.copyMakeBorder would equally not produce them) are skipped defensively.
+        int rows = Math.Min(t.ResizedHeight, inputHeight - t.Top);
+        int cols = Math.Min(t.ResizedWidth, inputWidth - t.Left);
+        var r = chw[..plane];
+        var g = chw.Slice(plane, plane);
+        var b = chw.Slice(2 * plane, plane);
+        for (int y = 0; y < rows; y++)
+        {
+            var srcRow = resized.Slice(y * t.ResizedWidth * 3, t.ResizedWidth * 3);
+            int o = (t.Top + y) * inputWidth + t.Left;
+            for (int x = 0, s = 0; x < cols; x++, s += 3)
+            {
+                r[o + x] = srcRow[s] / 255f;
+                g[o + x] = srcRow[s + 1] / 255f;
+                b[o + x] = srcRow[s + 2] / 255f;
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using System.IO.Compression;
+using System.Text;
+using YoloCompress.Core.Checkpoints;
+using YoloCompress.Tests.Support;
+
+namespace YoloCompress.Tests.Checkpoints;
+
+/// <summary>Damaged or foreign files give a CheckpointFormatException that names the file and the problem.</summary>
+public sealed class CheckpointErrorTests : IDisposable
+{
+    private readonly string _dir = TestData.NewTempFolder();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void A_file_that_is_not_a_zip()
+    {
+        var path = Path.Combine(_dir, "notes.pt");
+        File.WriteAllText(path, "this is not a checkpoint");
+        AssertFails(path, "not a readable zip");
+    }
+
+    [Fact]
+    public void A_missing_file()
+    {
+        AssertFails(Path.Combine(_dir, "absent.pt"), "does not exist");
+    }
+
+    [Fact]
+    public void A_truncated_zip()
+    {
+        var bytes = File.ReadAllBytes(TestData.Yolov5n);
+        var path = Path.Combine(_dir, "truncated.pt");
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        AssertFails(path, "not a readable zip");
+    }
+
+    [Fact]
+    public void An_archive_without_data_pkl()
+    {
+        var path = Rewrite("no-pickle.pt", (name, data) => name.EndsWith("data.pkl") ? null : data);
+        AssertFails(path, "no data.pkl");
+    }
+
+    [Fact]
+    public void A_pickle_that_ends_early()
+    {
+        var path = Rewrite("short-pickle.pt", (name, data) => name.EndsWith("data.pkl") ? data[..(data.Length * 2 / 3)] : data);
+        AssertFails(path, "cannot be unpickled");
+    }
+
+    [Fact]
+    public void A_checkpoint_without_model_or_ema()
+    {
+        // {'epoch': 1, 'model': None, 'ema': None} in pickle protocol 2
+        var pickle = Concat(new byte[] { 0x80, 0x02, (byte)'}', (byte)'(' },
+            Unicode("epoch"), new byte[] { (byte)'K', 1 }, Unicode("model"), new[] { (byte)'N' }, Unicode("ema"), new[] { (byte)'N' },
+            new[] { (byte)'u', (byte)'.' });
+        var path = Rewrite("no-model.pt", (name, data) => name.EndsWith("data.pkl") ? pickle : data);
+        var e = AssertFails(path, "holds no model");
+        Assert.Contains("epoch", e.Message);
+    }
+
+    [Fact]
+    public void A_missing_tensor_storage()
+    {
+        var path = Rewrite("no-storage.pt", (name, data) => name == "archive/data/7" ? null : data);
+        AssertFails(path, "'archive/data/7' is missing");
+    }
+
+    [Fact]
+    public void A_storage_shorter_than_declared()
+    {
+        var path = Rewrite("short-storage.pt", (name, data) => name == "archive/data/0" ? data[..10] : data);
+        AssertFails(path, "storage '0' holds 10 bytes");
+    }
+
+    [Fact]
+    public void A_pickle_that_calls_a_function_runs_nothing()
+    {
+        var marker = Path.Combine(_dir, "pwned");
+        // cos\nsystem\n(S'touch <marker>'\ntR.  -- protocol 0: os.system('touch ...')
+        var pickle = Encoding.ASCII.GetBytes($"cos\nsystem\n(S'touch {marker}'\ntR.");
+        var path = Rewrite("hostile.pt", (name, data) => name.EndsWith("data.pkl") ? pickle : data);
+        AssertFails(path, "cannot be unpickled");
+        Assert.False(File.Exists(marker));
+    }
+
+    private static CheckpointFormatException AssertFails(string path, string expected)
+    {
+        var e = Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Read(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains(expected, e.Message);
+        Assert.Equal(path, e.FilePath);
+        return e;
+    }
+
+    /// <summary>Copies yolov5n.pt entry by entry; the transform may replace an entry's bytes or drop it (null).</summary>
+    private string Rewrite(string fileName, Func<string, byte[], byte[]?> transform)
+    {
+        var path = Path.Combine(_dir, fileName);
+        using var source = ZipFile.OpenRead(TestData.Yolov5n);
+        using var target = ZipFile.Open(path, ZipArchiveMode.Create);
+        foreach (var entry in source.Entries)
+        {
+            using var input = entry.Open();
+            using var buffer = new MemoryStream();
+            input.CopyTo(buffer);
+            var data = transform(entry.FullName, buffer.ToArray());
+            if (data is null) continue;
+            using var output = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
+            output.Write(data);
+        }
+        return path;
+    }
+
+    private static byte[] Unicode(string s)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(s);
+        return Concat(new[] { (byte)'X' }, BitConverter.GetBytes(utf8.Length), utf8);
+    }
+
+    private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+}
