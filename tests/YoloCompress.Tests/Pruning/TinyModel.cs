@@ -100,10 +100,16 @@ internal sealed class TinyModel
         return Enumerable.Range(0, InputChannels * Size * Size).Select(_ => (float)r.NextDouble()).ToArray();
     }
 
+    public static float[] RandomInput(int length, int seed)
+    {
+        var r = new Random(seed);
+        return Enumerable.Range(0, length).Select(_ => (float)r.NextDouble()).ToArray();
+    }
+
     public static float[] Run(ModelProto model, float[] input, out long[] shape)
     {
         using var session = new InferenceSession(model.ToByteArray());
-        var dims = model.Graph.Input[0].Type.TensorType.Shape.Dim.Select(d => d.DimValue).ToArray();
+        var dims = model.Graph.Input[0].Type.TensorType.Shape.Dim.Select(d => Math.Max(1, d.DimValue)).ToArray();
         using var value = OrtValue.CreateTensorValueFromMemory(input, dims);
         using var results = session.Run(new RunOptions(), [model.Graph.Input[0].Name], [value], [model.Graph.Output[0].Name]);
         shape = results[0].GetTensorTypeAndShape().Shape;
