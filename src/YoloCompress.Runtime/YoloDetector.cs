@@ -222,8 +222,13 @@ public readonly struct ModelOutput
 {
     private readonly float[] _values;
 
-    internal ModelOutput(float[] values, int columns)
+    /// <summary>Wraps <paramref name="values"/> (not copied) as rows of <paramref name="columns"/> values.</summary>
+    public ModelOutput(float[] values, int columns)
     {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 6);
+        if (values.Length % columns != 0)
+            throw new ArgumentException($"{values.Length} values do not make rows of {columns}.", nameof(values));
         _values = values;
         Columns = columns;
     }
