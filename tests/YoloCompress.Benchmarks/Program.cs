@@ -1,0 +1,14 @@
+using YoloCompress.Benchmarks;
+
+// One subcommand a benchmark. Run in Release: dotnet run -c Release --project tests/YoloCompress.Benchmarks -- prune
+var commands = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["prune"] = PruneBenchmark.Run,
+    ["prune-experiment"] = PruneExperiment.Run,
+};
+if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
+{
+    Console.Error.WriteLine($"usage: YoloCompress.Benchmarks <{string.Join("|", commands.Keys)}> [options]");
+    return 2;
+}
+return command(args[1..]);
