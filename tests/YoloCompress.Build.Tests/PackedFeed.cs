@@ -16,7 +16,10 @@ public sealed class PackedFeed : IDisposable
 
         var pack = ProcessRunner.Dotnet(RepoRoot, null,
             "pack", Path.Combine(RepoRoot, "src", "YoloCompress.Build.Tasks", "YoloCompress.Build.Tasks.csproj"),
-            "-c", "Release", "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false", "--disable-build-servers");
+            "-c", "Release", "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false", "--disable-build-servers",
+            // Built apart from the repository's bin/ and obj/, so a test run never rewrites what
+            // other test assemblies or a developer's build use.
+            "-p:UseArtifactsOutput=true", $"-p:ArtifactsPath={Path.Combine(Root, "build")}");
         if (pack.ExitCode != 0 || !File.Exists(Path.Combine(Feed, $"YoloCompress.Build.{Version}.nupkg")))
             throw new InvalidOperationException("Packing YoloCompress.Build failed: " + pack);
     }
