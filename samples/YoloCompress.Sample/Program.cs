@@ -3,7 +3,7 @@ using YoloCompress.Runtime;
 // Detects objects with the model that `dotnet build` compressed and embedded, and draws them.
 //   dotnet run -- [IMAGE] [OUTPUT.png]
 var image = args.Length > 0 ? args[0] : Path.Combine(AppContext.BaseDirectory, "../../../../data/reference/bus.jpg");
-var output = args.Length > 1 ? args[1] : "detections.png";
+var output = args.Length > 1 ? args[1] : Path.Combine(AppContext.BaseDirectory, "detections.png");
 
 var assembly = typeof(Program).Assembly;
 using var detector = new YoloDetector(EmbeddedModel.OpenModel(assembly, "yolov5n"));

@@ -24,6 +24,8 @@ public sealed class BuildCompressionTests(PackedFeed feed)
         Assert.Contains("output output0 [-1,25200,85] Single", run.Output);
         Assert.Contains("json Object", run.Output);
         Assert.Contains("int8", File.ReadAllText(app.Intermediate("yolov5n.yolo.json")));
+        // The app's ONNX Runtime was found among its references and checked.
+        Assert.Contains("--onnxruntime-version 1.31.1", File.ReadAllText(app.Intermediate("yolov5n.stamp")));
         // An int8 model is well under half of the float32 one (7.3 MB for yolov5n).
         Assert.InRange(new FileInfo(app.Intermediate("yolov5n.onnx")).Length, 500_000, 3_500_000);
     }

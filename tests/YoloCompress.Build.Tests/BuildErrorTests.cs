@@ -80,6 +80,15 @@ public sealed class BuildErrorTests(PackedFeed feed)
     }
 
     [Fact]
+    public void AnEnvironmentProfileReplacesTheProjects()
+    {
+        var app = new TestApp(feed, "env-profile", TestApp.ModelItems(feed, "Profile=\"fp16\""));
+        var build = app.BuildWith(new Dictionary<string, string?> { ["YOLOCOMPRESS_PROFILE"] = "edge-ci" });
+        Assert.NotEqual(0, build.ExitCode);
+        Assert.Contains("error YC0003: Unknown profile 'edge-ci'", build.Output);
+    }
+
+    [Fact]
     public void AnOldOnnxRuntimeIsRefusedWithTheVersionToUse()
     {
         var app = new TestApp(feed, "old-ort", TestApp.ModelItems(feed), "<YoloCompressOnnxRuntimeVersion>1.10.0</YoloCompressOnnxRuntimeVersion>");

@@ -25,6 +25,10 @@ public sealed class TestApp
                 <add key="test-feed" value="{SecurityElement.Escape(feed.Feed)}" />
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
+              <packageSourceMapping>
+                <packageSource key="test-feed"><package pattern="YoloCompress.*" /></packageSource>
+                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+              </packageSourceMapping>
             </configuration>
             """);
         File.WriteAllText(Path.Combine(Directory, "Program.cs"), withOnnxRuntime ? ProgramWithOnnxRuntime : ProgramListingResources);
