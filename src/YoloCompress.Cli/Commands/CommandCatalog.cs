@@ -13,5 +13,6 @@ internal static class CommandCatalog
         DetectCommand.Create(),
         BenchCommand.Create(),
         CompressCommand.Create(),
+        PruneCommand.Create(),
     };
 }
