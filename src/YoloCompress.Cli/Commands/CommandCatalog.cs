@@ -14,5 +14,6 @@ internal static class CommandCatalog
         BenchCommand.Create(),
         CompressCommand.Create(),
         PruneCommand.Create(),
+        SensitivityCommand.Create(),
     };
 }
