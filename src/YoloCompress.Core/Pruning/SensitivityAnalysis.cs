@@ -114,25 +114,37 @@ public static class SensitivityAnalysis
     }
 
     /// <summary>Proposes for <paramref name="targetDrop"/>, then checks the proposal with the evaluator and
-    /// rescales the drop budget (drops do not add up exactly) for up to <paramref name="rounds"/> rounds;
-    /// returns the proposal removing the most MACs among those measured within the target.</summary>
+    /// searches the drop budget (single-group drops do not add up: pruning many groups compounds) for
+    /// <paramref name="rounds"/> rounds: shrinking it while the measured drop is over the target, bisecting once
+    /// a budget within the target is known. Returns the proposal removing the most MACs among those measured
+    /// within the target (an empty one when none was).</summary>
+    /// <param name="options">Criterion and recovery the proposals are pruned and measured with; full recovery
+    /// (with statistics matching) is worth its cost here even when the table was measured without it.</param>
     public static RatioProposal ProposeAndVerify(ChannelPruner pruner, SensitivityTable table, double targetDrop,
-        Func<ModelProto, double> evaluate, PruneOptions options, int rounds = 4, IProgress<string>? progress = null)
+        Func<ModelProto, double> evaluate, PruneOptions options, int rounds = 6, IProgress<string>? progress = null)
     {
         RatioProposal? best = null;
-        double budget = targetDrop;
+        double budget = targetDrop, within = 0, over = double.PositiveInfinity;
         for (int round = 0; round < rounds; round++)
         {
             var proposal = Propose(pruner, table, budget, options.RoundTo);
+            if (proposal.Ratios.Count == 0) break;
             var result = pruner.Prune(options with { Ratio = 0, Scope = "uniform", GroupRatios = proposal.Ratios });
             double drop = table.Baseline - evaluate(result.Model);
             proposal = proposal with { MeasuredDrop = drop };
             progress?.Report(string.Create(CultureInfo.InvariantCulture,
-                $"budget {budget:0.0000}: predicted drop {proposal.PredictedDrop:0.0000}, measured {drop:0.0000}, MACs {proposal.MacsAfter / (double)proposal.MacsBefore:P1}"));
-            if (drop <= targetDrop && (best is null || proposal.MacsAfter < best.MacsAfter)) best = proposal;
-            budget *= Math.Clamp(targetDrop / Math.Max(drop, 1e-4), 0.5, 2.0);
+                $"budget {budget:0.00000}: predicted drop {proposal.PredictedDrop:0.0000}, measured {drop:0.0000}, MACs {proposal.MacsAfter / (double)proposal.MacsBefore:P1}"));
+            if (drop <= targetDrop)
+            {
+                within = budget;
+                if (best is null || proposal.MacsAfter < best.MacsAfter) best = proposal;
+            }
+            else over = budget;
+            budget = double.IsPositiveInfinity(over) ? budget * 2
+                : within == 0 ? budget * Math.Clamp(targetDrop / drop, 0.05, 0.5)
+                : (within + over) / 2;
         }
-        return best ?? Propose(pruner, table, 0, options.RoundTo) with { MeasuredDrop = 0 };
+        return best ?? new RatioProposal(new Dictionary<string, double>(), 0, table.Macs, table.Macs) { MeasuredDrop = 0 };
     }
 
     private static double Keep(PruningGroup group, double ratio, int roundTo) =>
