@@ -32,7 +32,7 @@ public sealed class SensitivityTable(double baseline, long macs, IReadOnlyList<d
         foreach (var row in Rows)
         {
             sb.Append(c, $"{row.Group,-26}{row.Channels,9}");
-            foreach (var d in row.Drops) sb.Append(c, $"{d,11:0.0000}");
+            foreach (var d in row.Drops) sb.Append(c, $"{d.ToString("G3", c),11}");
             sb.Append(c, $"{-(double)row.MacsSaved[^1] / Macs,11:P1}").AppendLine();
         }
         return sb.ToString();
@@ -79,12 +79,21 @@ public static class SensitivityAnalysis
     /// Drops between measured ratios are interpolated linearly (and never decrease with the ratio).</summary>
     public static RatioProposal Propose(ChannelPruner pruner, SensitivityTable table, double targetDrop, int roundTo = 8, double step = 0.05)
     {
+        var path = GreedyPath(pruner, table, roundTo, step);
+        return path.LastOrDefault(p => p.PredictedDrop <= targetDrop) ?? Empty(table);
+    }
+
+    /// <summary>Every proposal the greedy passes through, from one step to all groups at the largest ratio;
+    /// each removes more MACs and has a larger predicted drop than the one before.</summary>
+    public static IReadOnlyList<RatioProposal> GreedyPath(ChannelPruner pruner, SensitivityTable table, int roundTo = 8, double step = 0.05)
+    {
         var cost = new CostPredictor(pruner.Graph);
         var rows = table.Rows.Select(r => (Row: r, Group: pruner.Graph.Group(r.Group)!)).ToArray();
         var ratio = new double[rows.Length];
         double maxRatio = table.Ratios[^1], used = 0;
         var keep = rows.ToDictionary(r => r.Group.Id, _ => 1.0);
         long macs = cost.Predict(keep);
+        var path = new List<RatioProposal>();
         while (true)
         {
             int best = -1;
@@ -95,10 +104,9 @@ public static class SensitivityAnalysis
                 double next = Math.Min(maxRatio, ratio[i] + step);
                 if (next <= ratio[i] + 1e-9) continue;
                 double extra = Drop(table, rows[i].Row, next) - Drop(table, rows[i].Row, ratio[i]);
-                if (used + extra > targetDrop) continue;
                 var trial = new Dictionary<int, double>(keep) { [rows[i].Group.Id] = Keep(rows[i].Group, next, roundTo) };
                 long trialMacs = cost.Predict(trial);
-                double value = (macs - trialMacs) / Math.Max(extra, 1e-5);
+                double value = (macs - trialMacs) / Math.Max(extra, 1e-9);
                 if (value > bestValue) (best, bestValue, bestDrop, bestMacs) = (i, value, extra, trialMacs);
             }
             if (best < 0) break;
@@ -106,46 +114,50 @@ public static class SensitivityAnalysis
             keep[rows[best].Group.Id] = Keep(rows[best].Group, ratio[best], roundTo);
             used += bestDrop;
             macs = bestMacs;
+            var ratios = new Dictionary<string, double>();
+            for (int i = 0; i < rows.Length; i++)
+                if (ratio[i] > 0) ratios[rows[i].Row.Group] = Math.Round(ratio[i], 4);
+            path.Add(new RatioProposal(ratios, used, cost.Macs, macs));
         }
-        var ratios = new Dictionary<string, double>();
-        for (int i = 0; i < rows.Length; i++)
-            if (ratio[i] > 0) ratios[rows[i].Row.Group] = Math.Round(ratio[i], 4);
-        return new RatioProposal(ratios, used, cost.Macs, macs);
+        return path;
     }
 
-    /// <summary>Proposes for <paramref name="targetDrop"/>, then checks the proposal with the evaluator and
-    /// searches the drop budget (single-group drops do not add up: pruning many groups compounds) for
-    /// <paramref name="rounds"/> rounds: shrinking it while the measured drop is over the target, bisecting once
-    /// a budget within the target is known. Returns the proposal removing the most MACs among those measured
-    /// within the target (an empty one when none was).</summary>
+    /// <summary>Finds, with the evaluator, the furthest point of the greedy path whose measured drop stays
+    /// within <paramref name="targetDrop"/>: a binary search over the path, starting where the table predicts
+    /// the target. Single-group drops do not add up (pruning many groups compounds), and the table may be in
+    /// other units than the evaluator (a low-noise proxy), so only measured drops decide.</summary>
+    /// <param name="evaluate">The metric the target is in (mAP@0.5:0.95), higher is better.</param>
     /// <param name="options">Criterion and recovery the proposals are pruned and measured with; full recovery
     /// (with statistics matching) is worth its cost here even when the table was measured without it.</param>
     public static RatioProposal ProposeAndVerify(ChannelPruner pruner, SensitivityTable table, double targetDrop,
-        Func<ModelProto, double> evaluate, PruneOptions options, int rounds = 6, IProgress<string>? progress = null)
+        Func<ModelProto, double> evaluate, PruneOptions options, int rounds = 8, IProgress<string>? progress = null)
     {
+        var path = GreedyPath(pruner, table, options.RoundTo).ToList();
+        double baseline = evaluate(pruner.Model);
+        int within = -1, over = path.Count;
         RatioProposal? best = null;
-        double budget = targetDrop, within = 0, over = double.PositiveInfinity;
-        for (int round = 0; round < rounds; round++)
+        int next = Math.Clamp(path.FindLastIndex(p => p.PredictedDrop <= targetDrop), 0, path.Count - 1);
+        for (int round = 0; round < rounds && within + 1 < over; round++)
         {
-            var proposal = Propose(pruner, table, budget, options.RoundTo);
-            if (proposal.Ratios.Count == 0) break;
+            var proposal = path[next];
             var result = pruner.Prune(options with { Ratio = 0, Scope = "uniform", GroupRatios = proposal.Ratios });
-            double drop = table.Baseline - evaluate(result.Model);
+            double drop = baseline - evaluate(result.Model);
             proposal = proposal with { MeasuredDrop = drop };
             progress?.Report(string.Create(CultureInfo.InvariantCulture,
-                $"budget {budget:0.00000}: predicted drop {proposal.PredictedDrop:0.0000}, measured {drop:0.0000}, MACs {proposal.MacsAfter / (double)proposal.MacsBefore:P1}"));
+                $"path step {next + 1}/{path.Count}: predicted {proposal.PredictedDrop:0.00000}, measured drop {drop:0.0000}, MACs {proposal.MacsAfter / (double)proposal.MacsBefore:P1}"));
             if (drop <= targetDrop)
             {
-                within = budget;
-                if (best is null || proposal.MacsAfter < best.MacsAfter) best = proposal;
+                within = next;
+                best = proposal;
             }
-            else over = budget;
-            budget = double.IsPositiveInfinity(over) ? budget * 2
-                : within == 0 ? budget * Math.Clamp(targetDrop / drop, 0.05, 0.5)
-                : (within + over) / 2;
+            else over = next;
+            next = (within + over) / 2;
+            if (next <= within) next = within + 1;
         }
-        return best ?? new RatioProposal(new Dictionary<string, double>(), 0, table.Macs, table.Macs) { MeasuredDrop = 0 };
+        return best ?? Empty(table) with { MeasuredDrop = 0 };
     }
+
+    private static RatioProposal Empty(SensitivityTable table) => new(new Dictionary<string, double>(), 0, table.Macs, table.Macs);
 
     private static double Keep(PruningGroup group, double ratio, int roundTo) =>
         (double)RatioAllocation.KeepCount(group.Size, ratio, roundTo) / group.Size;
