@@ -79,10 +79,12 @@ public class RealCheckpointTests
         Assert.True(worst < 1e-4, $"largest relative difference {worst:g3}");
     }
 
-    [Fact]
-    public void Recovery_keeps_a_pruned_real_model_closer_to_the_original()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Recovery_keeps_a_pruned_real_model_closer_to_the_original(bool folded)
     {
-        var model = Model("yolov5n.pt", folded: false);
+        var model = Model("yolov5n.pt", folded);
         var pruner = new ChannelPruner(model, Images(0, 4), threads: 1);
         // Keeping every channel through the full recovery path changes nothing.
         var everything = new PrunePlan(pruner.Graph.PrunableGroups.ToDictionary(g => g.Id, g => Enumerable.Range(0, g.Size).ToArray()));
