@@ -1,0 +1,98 @@
+namespace YoloCompress.Core.Calibration;
+
+/// <summary>Counts of values in equal-width bins over a fixed range. The range is known before the
+/// first value arrives (from a min/max pass), so adding values never re-bins: counts are exact
+/// integers and the result does not depend on the order images come in.</summary>
+internal sealed class Histogram
+{
+    private readonly long[] _counts;
+    private readonly float _scale; // bins per unit
+
+    public Histogram(float min, float max, int bins)
+    {
+        if (!(max >= min) || !float.IsFinite(min) || !float.IsFinite(max))
+            throw new ArgumentException($"Histogram range [{min}, {max}] is not a finite interval.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(bins, 1);
+        Min = min;
+        Max = max;
+        _counts = new long[bins];
+        // A degenerate range (a constant tensor) still gets a positive width so values land in bin 0.
+        Width = max > min ? (max - min) / bins : 1f / bins;
+        _scale = 1f / Width;
+    }
+
+    /// <summary>Builds a histogram from counts (tests, folding).</summary>
+    public Histogram(float min, float max, long[] counts) : this(min, max, counts.Length)
+    {
+        counts.CopyTo(_counts, 0);
+        Total = counts.Sum();
+    }
+
+    public float Min { get; }
+
+    public float Max { get; }
+
+    public float Width { get; }
+
+    public int Bins => _counts.Length;
+
+    public ReadOnlySpan<long> Counts => _counts;
+
+    public long Total { get; private set; }
+
+    public float Edge(int i) => Min + i * Width;
+
+    public float Center(int i) => Min + (i + 0.5f) * Width;
+
+    /// <summary>Adds values; values outside [Min, Max] (none, when the range came from a min/max pass
+    /// over the same data) land in the end bins.</summary>
+    public void Add(ReadOnlySpan<float> values)
+    {
+        var counts = _counts;
+        int last = counts.Length - 1;
+        float min = Min, scale = _scale;
+        foreach (var v in values)
+        {
+            int bin = (int)((v - min) * scale);
+            counts[bin < 0 ? 0 : bin > last ? last : bin]++;
+        }
+        Total += values.Length;
+    }
+
+    /// <summary>The histogram of |x| over [0, max |x|] with as many bins: what symmetric
+    /// quantization sees. Each bin's count moves to the bin of its centre's magnitude.</summary>
+    public Histogram FoldAbsolute()
+    {
+        float maxAbs = Math.Max(Math.Abs(Min), Math.Abs(Max));
+        var folded = new Histogram(0f, maxAbs, Bins);
+        var target = folded._counts;
+        for (int i = 0; i < _counts.Length; i++)
+        {
+            if (_counts[i] == 0) continue;
+            int bin = (int)(Math.Abs(Center(i)) * folded._scale);
+            target[Math.Min(bin, target.Length - 1)] += _counts[i];
+        }
+        folded.Total = Total;
+        return folded;
+    }
+
+    /// <summary>The value below which <paramref name="fraction"/> of the counts lie, interpolated
+    /// linearly inside the bin where it falls.</summary>
+    public float Quantile(double fraction)
+    {
+        if (Total == 0) return Min;
+        double target = Math.Clamp(fraction, 0, 1) * Total;
+        long cumulative = 0;
+        for (int i = 0; i < _counts.Length; i++)
+        {
+            long next = cumulative + _counts[i];
+            if (next >= target && _counts[i] > 0)
+            {
+                double inside = (target - cumulative) / _counts[i];
+                return (float)(Edge(i) + inside * Width);
+            }
+            cumulative = next;
+        }
+        return Max;
+    }
+}

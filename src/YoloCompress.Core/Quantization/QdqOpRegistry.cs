@@ -1,0 +1,70 @@
+namespace YoloCompress.Core.Quantization;
+
+/// <summary>How a node of a given op type is quantized in QDQ form.</summary>
+public enum QdqOpKind
+{
+    /// <summary>Activation input 0 per tensor, weight input 1 int8 per output channel (axis 0), bias
+    /// input 2 int32 with scale input_scale * weight_scale[c]; output per tensor. ORT: QLinearConv.</summary>
+    Conv,
+
+    /// <summary>Every input and the output per tensor, each with its own scale. ORT: QLinearSigmoid
+    /// (a lookup table), QLinearMul, QLinearAdd, QLinearConcat (requantizes inputs by table), ...</summary>
+    Elementwise,
+
+    /// <summary>Data input 0 as it arrives; every output reuses that input's scale and zero point. ORT
+    /// drops the DQ/Q pair around such ops only when both carry the same parameters, and then runs them
+    /// on the 8-bit data directly (MaxPool, nearest Resize, Reshape, Transpose...).</summary>
+    PassThrough,
+}
+
+/// <summary>Which op types are quantized and how, keyed by op type. Op types not listed stay float.
+/// The default lists the ops ONNX Runtime 1.31's CPU QDQ transformer fuses into integer kernels
+/// (qdq_selector_action_transformer): quantizing an op ORT cannot fuse only adds a Q/DQ round trip.</summary>
+public sealed class QdqOpRegistry
+{
+    private readonly SortedDictionary<string, QdqOpKind> _ops;
+
+    private QdqOpRegistry(IEnumerable<KeyValuePair<string, QdqOpKind>> ops) =>
+        _ops = new SortedDictionary<string, QdqOpKind>(ops.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
+
+    /// <summary>Conv; Sigmoid, Mul, Add, Concat, AveragePool, GlobalAveragePool, LeakyRelu; MaxPool,
+    /// Resize, Reshape, Transpose, Flatten, Squeeze, Unsqueeze, Slice as pass-through.</summary>
+    /// <remarks>
+    /// Sigmoid and Mul are quantized so that a SiLU between two convs stays in 8 bits
+    /// (QLinearConv -> QLinearSigmoid -> QLinearMul -> QLinearConv): keeping them float would run two
+    /// element-wise passes in float over every activation plus a dequantize/quantize pair, which costs
+    /// more than the convolutions save. Mul and Add are only fused on ORT's CPU provider.
+    /// MatMul and Gemm are not listed: YOLOv5 has none.
+    /// </remarks>
+    public static QdqOpRegistry Default { get; } = new(new Dictionary<string, QdqOpKind>
+    {
+        ["Conv"] = QdqOpKind.Conv,
+        ["Sigmoid"] = QdqOpKind.Elementwise,
+        ["Mul"] = QdqOpKind.Elementwise,
+        ["Add"] = QdqOpKind.Elementwise,
+        ["Concat"] = QdqOpKind.Elementwise,
+        ["AveragePool"] = QdqOpKind.Elementwise,
+        ["GlobalAveragePool"] = QdqOpKind.Elementwise,
+        ["LeakyRelu"] = QdqOpKind.Elementwise,
+        ["MaxPool"] = QdqOpKind.PassThrough,
+        ["Resize"] = QdqOpKind.PassThrough,
+        ["Reshape"] = QdqOpKind.PassThrough,
+        ["Transpose"] = QdqOpKind.PassThrough,
+        ["Flatten"] = QdqOpKind.PassThrough,
+        ["Squeeze"] = QdqOpKind.PassThrough,
+        ["Unsqueeze"] = QdqOpKind.PassThrough,
+        ["Slice"] = QdqOpKind.PassThrough,
+    });
+
+    /// <summary>Every listed op type and its kind, ordered by op type.</summary>
+    public IReadOnlyDictionary<string, QdqOpKind> Ops => _ops;
+
+    public QdqOpKind? Find(string opType) => _ops.TryGetValue(opType, out var kind) ? kind : null;
+
+    /// <summary>A copy with <paramref name="opType"/> quantized as <paramref name="kind"/>.</summary>
+    public QdqOpRegistry With(string opType, QdqOpKind kind) =>
+        new(_ops.Where(p => p.Key != opType).Append(KeyValuePair.Create(opType, kind)));
+
+    /// <summary>A copy where <paramref name="opType"/> stays float.</summary>
+    public QdqOpRegistry Without(string opType) => new(_ops.Where(p => p.Key != opType));
+}

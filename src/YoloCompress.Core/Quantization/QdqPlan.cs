@@ -1,0 +1,148 @@
+using Onnx;
+using YoloCompress.Core.Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace YoloCompress.Core.Quantization;
+
+/// <summary>A node kept float and why (for the report and the .yolo.json metadata).</summary>
+public sealed record FloatNodeRecord(string Node, string OpType, string Reason);
+
+/// <summary>The marking step of static quantization: which nodes are quantized, which tensors get a
+/// Q/DQ pair, which of those share another tensor's parameters, and so which tensors need calibrating.
+/// Computed from the float model and the options alone, before any calibration.</summary>
+public sealed class QdqPlan
+{
+    private QdqPlan(ModelProto model, QuantizationOptions options) => (Model, Options) = (model, options);
+
+    /// <summary>The float model this plan was made for.</summary>
+    public ModelProto Model { get; }
+
+    public QuantizationOptions Options { get; }
+
+    /// <summary>Tensors whose ranges calibration must provide, in graph order.</summary>
+    public IReadOnlyList<string> TensorsToCalibrate { get; private set; } = Array.Empty<string>();
+
+    /// <summary>Every node left float, with the reason, in graph order.</summary>
+    public IReadOnlyList<FloatNodeRecord> FloatNodes { get; private set; } = Array.Empty<FloatNodeRecord>();
+
+    /// <summary>KeepFloat entries that matched no node (likely typos).</summary>
+    public IReadOnlyList<string> UnmatchedKeepFloat { get; private set; } = Array.Empty<string>();
+
+    /// <summary>Quantized nodes and how each is quantized.</summary>
+    internal IReadOnlyDictionary<NodeProto, QdqOpKind> QuantizedNodes { get; private set; } = new Dictionary<NodeProto, QdqOpKind>();
+
+    /// <summary>Every quantized activation tensor -> the tensor whose parameters it uses (itself, or for
+    /// a pass-through op's output, the tensor its input took them from). Graph order.</summary>
+    internal IReadOnlyList<KeyValuePair<string, string>> QuantizedTensors { get; private set; } = Array.Empty<KeyValuePair<string, string>>();
+
+    /// <summary>Marks <paramref name="model"/> (float, BN folded) for static QDQ quantization.</summary>
+    public static QdqPlan Create(ModelProto model, QuantizationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        var graph = model.Graph;
+        var index = new GraphIndex(graph);
+        var types = TensorTypes.Infer(graph);
+        var tail = options.KeepDecodeTailFloat ? DecodeTail.Find(graph).ToHashSet() : new HashSet<NodeProto>();
+        var matchedPatterns = new HashSet<NodePattern>();
+        var floatReasons = new Dictionary<NodeProto, string>();
+        var quantized = new Dictionary<NodeProto, QdqOpKind>();
+
+        bool IsActivation(string t) =>
+            t.Length > 0 && !index.IsInitializer(t) && index.Producer(t)?.OpType != "Constant"
+            && types.TryGetValue(t, out var type) && type == DataType.Float;
+
+        // Phase 1: every node but the pass-through ops, which depend on their input being quantized.
+        foreach (var node in graph.Node)
+        {
+            string? reason = null;
+            var kind = options.Registry.Find(node.OpType);
+            if (tail.Contains(node))
+                reason = "decode tail: no Conv downstream";
+            else if (options.KeepFloat.FirstOrDefault(p => p.Matches(node)) is { } pattern)
+            {
+                matchedPatterns.Add(pattern);
+                reason = $"KeepFloat '{pattern.Text}'";
+            }
+            else if (kind is null)
+                reason = $"op type {node.OpType} is not in the quantization registry";
+            else if (kind == QdqOpKind.Conv)
+                reason = ConvProblem(node, index, IsActivation);
+            else if (kind == QdqOpKind.Elementwise && node.Input.FirstOrDefault(i => !IsActivation(i)) is { } constant)
+                reason = $"input '{constant}' is not a float activation (constant or non-float)";
+            else if (kind == QdqOpKind.PassThrough)
+                continue;
+            if (reason is null) quantized[node] = kind!.Value;
+            else floatReasons[node] = reason;
+        }
+
+        // Phase 2: pass-through ops are quantized when their data input carries parameters anyway.
+        foreach (var node in graph.Node)
+        {
+            if (quantized.ContainsKey(node) || floatReasons.ContainsKey(node)) continue;
+            var input = node.Input.Count > 0 ? node.Input[0] : "";
+            bool inputQuantized = IsActivation(input) && node.Output.All(IsFloatOutput) &&
+                (index.Producer(input) is { } p && quantized.ContainsKey(p)
+                 || index.Consumers(input).Any(c => quantized.TryGetValue(c, out var k) && k != QdqOpKind.PassThrough));
+            if (inputQuantized) quantized[node] = QdqOpKind.PassThrough;
+            else floatReasons[node] = "pass-through op whose input is not quantized";
+        }
+
+        bool IsFloatOutput(string o) => types.TryGetValue(o, out var t) && t == DataType.Float;
+
+        // Phase 3: the tensors, in graph order, and where their parameters come from.
+        var paramsFrom = new Dictionary<string, string>(StringComparer.Ordinal);
+        var ordered = new List<KeyValuePair<string, string>>();
+        var calibrate = new List<string>();
+        void Add(string tensor, string root)
+        {
+            if (!paramsFrom.TryAdd(tensor, root)) return;
+            ordered.Add(KeyValuePair.Create(tensor, root));
+            if (tensor == root) calibrate.Add(tensor);
+        }
+        foreach (var node in graph.Node)
+        {
+            if (!quantized.TryGetValue(node, out var kind)) continue;
+            foreach (var input in ActivationInputs(node, kind))
+                if (index.Producer(input) is not { } producer || !quantized.ContainsKey(producer))
+                    Add(input, input);
+            foreach (var output in node.Output.Where(o => o.Length > 0))
+                Add(output, kind == QdqOpKind.PassThrough ? paramsFrom[node.Input[0]] : output);
+        }
+
+        return new QdqPlan(model, options)
+        {
+            TensorsToCalibrate = calibrate,
+            QuantizedNodes = quantized,
+            QuantizedTensors = ordered,
+            FloatNodes = graph.Node.Where(floatReasons.ContainsKey)
+                .Select(n => new FloatNodeRecord(NodePattern.NodeName(n), n.OpType, floatReasons[n])).ToArray(),
+            UnmatchedKeepFloat = options.KeepFloat.Where(p => !matchedPatterns.Contains(p)).Select(p => p.Text).ToArray(),
+        };
+    }
+
+    /// <summary>The inputs of a quantized node that carry per-tensor activation parameters.</summary>
+    internal static IEnumerable<string> ActivationInputs(NodeProto node, QdqOpKind kind) => kind switch
+    {
+        QdqOpKind.Elementwise => node.Input,
+        _ => node.Input.Take(1),
+    };
+
+    private static string? ConvProblem(NodeProto node, GraphIndex index, Func<string, bool> isActivation)
+    {
+        if (node.Input.Count < 2 || !isActivation(node.Input[0]))
+            return "its data input is not a float activation";
+        if (index.Initializer(node.Input[1]) is not { DataType: (int)DataType.Float } weight || weight.Dims.Count < 3)
+            return "its weight is not a float initializer";
+        if (index.Consumers(node.Input[1]).Count > 1)
+            return $"its weight '{node.Input[1]}' is shared with another node";
+        if (node.Input.Count > 2 && node.Input[2].Length > 0)
+        {
+            if (index.Initializer(node.Input[2]) is not { DataType: (int)DataType.Float } bias || bias.Dims.Count != 1 || bias.Dims[0] != weight.Dims[0])
+                return "its bias is not a float initializer with one value per output channel";
+            if (index.Consumers(node.Input[2]).Count > 1)
+                return $"its bias '{node.Input[2]}' is shared with another node";
+        }
+        return null;
+    }
+}

@@ -1,0 +1,232 @@
+using Onnx;
+using YoloCompress.Core.Calibration;
+using YoloCompress.Core.Onnx;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace YoloCompress.Core.Quantization;
+
+/// <summary>A quantized model and the record of what was done to it.</summary>
+public sealed record QuantizationResult(ModelProto Model, QuantizationReport Report);
+
+/// <summary>Static int8 quantization in QDQ form: rewrites a float model, in one pass over its nodes,
+/// according to a <see cref="QdqPlan"/> and calibrated ranges. Each quantized tensor gets one
+/// QuantizeLinear after its producer and one DequantizeLinear per consumer (ONNX Runtime fuses a
+/// DQ -> op -> Q group only when each DQ feeds that op alone); weights become int8 initializers
+/// behind a per-channel DequantizeLinear, biases int32.</summary>
+public static class QdqQuantizer
+{
+    /// <summary>Plans, calibrates and quantizes: the whole static int8 flow.</summary>
+    public static QuantizationResult Quantize(ModelProto model, QuantizationOptions options, IEnumerable<float[]> calibrationInputs,
+        CalibrationOptions calibrationOptions, CancellationToken cancellation = default)
+    {
+        var plan = QdqPlan.Create(model, options);
+        var ranges = ActivationCalibrator.Calibrate(model, plan.TensorsToCalibrate, calibrationInputs, calibrationOptions, cancellation);
+        return Quantize(plan, ranges);
+    }
+
+    /// <exception cref="KeyNotFoundException">A tensor the plan needs was not calibrated (message names it).</exception>
+    /// <exception cref="NotSupportedException">The model's opset is below 13 (no per-axis DequantizeLinear).</exception>
+    public static QuantizationResult Quantize(QdqPlan plan, CalibrationResult calibration)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(calibration);
+        RequireOpset13(plan.Model);
+        var rewriter = new Rewriter(plan, calibration);
+        var model = rewriter.Run();
+        var options = plan.Options;
+        var report = new QuantizationReport
+        {
+            Mode = QuantizationMode.Int8.ToSettingName(),
+            ActivationType = options.ActivationType.ToSettingName(),
+            Calibration = calibration.Options.Method.ToSettingName(),
+            CalibrationPercentile = calibration.Options.Method == CalibrationMethod.Percentile ? calibration.Options.Percentile : null,
+            CalibrationImages = calibration.ImageCount,
+            QuantizedNodes = new SortedDictionary<string, int>(
+                plan.QuantizedNodes.Keys.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count()), StringComparer.Ordinal),
+            Activations = rewriter.Activations,
+            Weights = rewriter.Weights,
+            FloatNodes = plan.FloatNodes,
+            UnmatchedKeepFloat = plan.UnmatchedKeepFloat,
+        };
+        return new QuantizationResult(model, report);
+    }
+
+    internal static void RequireOpset13(ModelProto model)
+    {
+        var opset = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx")?.Version ?? 0;
+        if (opset < 13)
+            throw new NotSupportedException($"Quantization needs ONNX opset 13 or later (per-channel DequantizeLinear); the model imports opset {opset}.");
+    }
+
+    private sealed class Rewriter
+    {
+        private readonly QdqPlan _plan;
+        private readonly CalibrationResult _calibration;
+        private readonly ActivationType _type;
+        private readonly DataType _zeroPointType;
+        private readonly GraphIndex _index;
+        private readonly Dictionary<string, QuantParams> _params = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (string Scale, string ZeroPoint, string Quantized)> _qdq = new(StringComparer.Ordinal);
+        private readonly List<NodeProto> _nodes = new();
+        private readonly List<TensorProto> _initializers = new();
+        private UniqueNames _names = null!;
+
+        public Rewriter(QdqPlan plan, CalibrationResult calibration)
+        {
+            _plan = plan;
+            _calibration = calibration;
+            _type = plan.Options.ActivationType;
+            _zeroPointType = _type == ActivationType.Int8 ? DataType.Int8 : DataType.Uint8;
+            _index = new GraphIndex(plan.Model.Graph);
+        }
+
+        public List<ActivationQuantizationRecord> Activations { get; } = new();
+
+        public List<WeightQuantizationRecord> Weights { get; } = new();
+
+        public ModelProto Run()
+        {
+            var source = _plan.Model.Graph;
+            var model = _plan.Model.Clone();
+            var graph = model.Graph;
+            _names = new UniqueNames(graph);
+            ComputeParameters(source);
+
+            var graphInputs = source.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+            var graphOutputs = source.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+            var removed = new HashSet<string>(StringComparer.Ordinal);
+
+            // Graph inputs read by quantized nodes are quantized first.
+            foreach (var (tensor, _) in _plan.QuantizedTensors)
+                if (graphInputs.Contains(tensor)) EmitQuantize(tensor, tensor);
+
+            for (int i = 0; i < graph.Node.Count; i++)
+            {
+                var node = graph.Node[i];
+                var original = source.Node[i];
+                bool isQuantized = _plan.QuantizedNodes.TryGetValue(original, out var kind);
+                if (isQuantized)
+                {
+                    string input0 = node.Input[0];
+                    int activationInputs = kind == QdqOpKind.Elementwise ? node.Input.Count : 1;
+                    for (int k = 0; k < activationInputs; k++) node.Input[k] = EmitDequantize(node.Input[k]);
+                    if (kind == QdqOpKind.Conv) QuantizeConvConstants(node, input0, removed);
+                }
+                else
+                {
+                    // A float consumer of a quantized node's output reads it through a DQ: the producer's
+                    // own output goes to its Q alone, or ORT cannot fuse it.
+                    for (int k = 0; k < node.Input.Count; k++)
+                        if (_params.ContainsKey(node.Input[k]) && _index.Producer(node.Input[k]) is { } p && _plan.QuantizedNodes.ContainsKey(p))
+                            node.Input[k] = EmitDequantize(node.Input[k]);
+                }
+                _nodes.Add(node);
+
+                for (int k = 0; k < node.Output.Count; k++)
+                {
+                    var output = node.Output[k];
+                    if (!_params.ContainsKey(output)) continue;
+                    if (isQuantized && graphOutputs.Contains(output))
+                    {
+                        // The graph output keeps its name, produced by a final DQ.
+                        var renamed = _names.Take(output + "_float");
+                        node.Output[k] = renamed;
+                        EmitQuantize(output, renamed);
+                        EmitDequantize(output, output);
+                    }
+                    else EmitQuantize(output, output);
+                }
+            }
+
+            graph.Node.Clear();
+            graph.Node.AddRange(_nodes);
+            var kept = graph.Initializer.Where(t => !removed.Contains(t.Name)).ToList();
+            graph.Initializer.Clear();
+            graph.Initializer.AddRange(kept);
+            graph.Initializer.AddRange(_initializers);
+            return model;
+        }
+
+        private void ComputeParameters(GraphProto source)
+        {
+            var graphInputs = source.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var (tensor, root) in _plan.QuantizedTensors)
+            {
+                var calibration = _calibration[root];
+                // The image input is taken whole: pixels are k/255 and min-max [0, 1] represents them
+                // exactly in uint8; clipping them never helps.
+                var range = graphInputs.Contains(root) ? calibration.Observed : calibration.Selected;
+                var p = tensor == root ? QuantParams.For(range, _type) : _params[root];
+                _params[tensor] = p;
+                Activations.Add(new ActivationQuantizationRecord(tensor, _type.ToSettingName(),
+                    calibration.Observed.Min, calibration.Observed.Max, range.Min, range.Max, p.Scale, p.ZeroPoint,
+                    tensor == root ? null : root));
+            }
+        }
+
+        private void EmitQuantize(string tensor, string source)
+        {
+            var p = _params[tensor];
+            var scale = _names.Take(tensor + "_scale");
+            var zeroPoint = _names.Take(tensor + "_zero_point");
+            _initializers.Add(OnnxTensors.Float(scale, ReadOnlySpan<long>.Empty, new[] { p.Scale }));
+            _initializers.Add(ZeroPointScalar(zeroPoint, p.ZeroPoint));
+            var quantized = _names.Take(tensor + "_quantized");
+            _nodes.Add(OnnxNodes.Node("QuantizeLinear", _names.Take(tensor + "_QuantizeLinear"),
+                new[] { source, scale, zeroPoint }, new[] { quantized }));
+            _qdq[tensor] = (scale, zeroPoint, quantized);
+        }
+
+        private string EmitDequantize(string tensor, string? output = null)
+        {
+            if (!_qdq.TryGetValue(tensor, out var q))
+                throw new InvalidOperationException($"Tensor '{tensor}' is read before its QuantizeLinear; is the graph topologically sorted?");
+            output ??= _names.Take(tensor + "_dequantized");
+            _nodes.Add(OnnxNodes.Node("DequantizeLinear", _names.Take(tensor + "_DequantizeLinear"),
+                new[] { q.Quantized, q.Scale, q.ZeroPoint }, new[] { output }));
+            return output;
+        }
+
+        private TensorProto ZeroPointScalar(string name, int zeroPoint) => _zeroPointType == DataType.Int8
+            ? OnnxTensors.Raw(name, DataType.Int8, ReadOnlySpan<long>.Empty, new[] { unchecked((byte)(sbyte)zeroPoint) })
+            : OnnxTensors.Raw(name, DataType.Uint8, ReadOnlySpan<long>.Empty, new[] { (byte)zeroPoint });
+
+        private void QuantizeConvConstants(NodeProto node, string input, HashSet<string> removed)
+        {
+            var weight = _index.Initializer(node.Input[1])!;
+            var (values, scales) = WeightQuantization.QuantizeWeight(weight);
+            int channels = scales.Length;
+            node.Input[1] = EmitConstantDequantize(weight.Name,
+                WeightQuantization.Int8(_names.Take(weight.Name + "_quantized"), weight.Dims, values), scales,
+                WeightQuantization.Int8(_names.Take(weight.Name + "_zero_point"), new long[] { channels }, new sbyte[channels]));
+            removed.Add(weight.Name);
+
+            string? biasName = null;
+            int clamped = 0;
+            if (node.Input.Count > 2 && node.Input[2].Length > 0)
+            {
+                var bias = _index.Initializer(node.Input[2])!;
+                var (bq, bscales, c) = WeightQuantization.QuantizeBias(bias, _params[input].Scale, scales);
+                node.Input[2] = EmitConstantDequantize(bias.Name,
+                    WeightQuantization.Int32(_names.Take(bias.Name + "_quantized"), bias.Dims, bq), bscales,
+                    WeightQuantization.Int32(_names.Take(bias.Name + "_zero_point"), new long[] { channels }, new int[channels]));
+                removed.Add(bias.Name);
+                (biasName, clamped) = (bias.Name, c);
+            }
+            Weights.Add(new WeightQuantizationRecord(NodePattern.NodeName(node), weight.Name, "int8", 0, channels,
+                scales.Min(), scales.Max(), (float)scales.Average(), biasName, clamped));
+        }
+
+        private string EmitConstantDequantize(string name, TensorProto quantized, float[] scales, TensorProto zeroPoints)
+        {
+            var scale = OnnxTensors.Float(_names.Take(name + "_scale"), new long[] { scales.Length }, scales);
+            _initializers.Add(quantized);
+            _initializers.Add(scale);
+            _initializers.Add(zeroPoints);
+            var output = _names.Take(name + "_dequantized");
+            _nodes.Add(OnnxNodes.Node("DequantizeLinear", _names.Take(name + "_DequantizeLinear"),
+                new[] { quantized.Name, scale.Name, zeroPoints.Name }, new[] { output }, OnnxNodes.Int("axis", 0)));
+            return output;
+        }
+    }
+}
