@@ -86,9 +86,31 @@ internal static class PruneBenchmark
         Console.WriteLine($"wrote {Path.Combine(outDir, "prune-curves.png")}");
     }
 
+    /// <summary>prune-plot: redraws prune-curves.png from a prune-table.csv (--csv, --baseline 0.355, --out).</summary>
+    public static int PlotFromCsv(string[] args)
+    {
+        var o = Options.Parse(args);
+        var csv = o.String("csv", Path.Combine("artifacts", "benchmarks", "prune", "prune-table.csv"));
+        var rows = File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',')).ToArray();
+        var ratios = rows.Select(r => double.Parse(r[2], C)).Distinct().Order().ToArray();
+        var results = rows.GroupBy(r => (r[0], bool.Parse(r[1])))
+            .ToDictionary(g => g.Key, g => ratios.Select(x => g.Where(r => double.Parse(r[2], C) == x).Select(r => double.Parse(r[4], C)).FirstOrDefault(double.NaN)).ToArray());
+        var path = o.String("out", Path.Combine(Path.GetDirectoryName(csv)!, "prune-curves.png"));
+        Plot(results, ratios, o.Double("baseline", 0.355), path);
+        Console.WriteLine($"wrote {path}");
+        return 0;
+    }
+
     private static void Plot(Dictionary<(string, bool), double[]> results, double[] ratios, double baseline, string path)
     {
         var plot = new ScottPlot.Plot();
+        // SkiaSharp's NoDependencies build does not ask fontconfig for fonts: hand it one, or text is blank.
+        var font = new[] { "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf" }.FirstOrDefault(File.Exists);
+        if (font is not null)
+        {
+            ScottPlot.Fonts.AddFontFile("DejaVu Sans", font);
+            plot.Font.Set("DejaVu Sans");
+        }
         var palette = new ScottPlot.Palettes.Category10();
         var criteria = results.Keys.Select(k => k.Item1).Distinct().ToList();
         var xs = new[] { 0.0 }.Concat(ratios.Select(r => r * 100)).ToArray();
@@ -102,7 +124,7 @@ internal static class PruneBenchmark
         plot.Title("yolov5n on coco128: accuracy after pruning, no training");
         plot.XLabel("channels removed (%)");
         plot.YLabel("mAP@0.5:0.95");
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
         plot.SavePng(path, 1100, 700);
     }
 
