@@ -53,10 +53,17 @@ internal static class BenchmarkData
         if (!File.Exists(link)) File.CreateSymbolicLink(link, target);
     }
 
+    private static DirectoryInfo? Above(string start)
+    {
+        var dir = new DirectoryInfo(start);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "YoloCompress.Build.sln"))) dir = dir.Parent;
+        return dir;
+    }
+
     private static string FindShared()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "YoloCompress.Build.sln"))) dir = dir.Parent;
+        // From the build output (dotnet run) or, for a copied build, from the working directory.
+        var dir = Above(AppContext.BaseDirectory) ?? Above(Environment.CurrentDirectory);
         if (dir is null) throw new InvalidOperationException("Cannot find the repository root; set YOLOCOMPRESS_SHARED_DATA.");
         return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
     }

@@ -4,6 +4,7 @@ using YoloCompress.Benchmarks;
 var commands = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
     ["prune"] = PruneBenchmark.Run,
+    ["prune-plot"] = PruneBenchmark.PlotFromCsv,
     ["prune-experiment"] = PruneExperiment.Run,
 };
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

@@ -24,12 +24,16 @@ internal static class PruneExperiment
         var baseOptions = new PruneOptions { Ratio = ratio, Criterion = criterion, RoundTo = round };
         var variants = new List<(string, PruneOptions)>
         {
+            ("unpruned", baseOptions with { Ratio = 0 }),
             ("no recovery", baseOptions with { Recovery = false }),
-            ("fold", baseOptions with { RecoveryPasses = 0 }),
-            ("fold+match1", baseOptions with { RecoveryPasses = 1 }),
-            ("fold+match2", baseOptions with { RecoveryPasses = 2 }),
-            ("fold+match3", baseOptions with { RecoveryPasses = 3 }),
-            ("fold+match2 no-head", baseOptions with { RecoveryPasses = 2, MatchDetectOutputs = false }),
+            ("fold weighted", baseOptions with { MatchStatistics = false, Criterion = "activation-variance-weighted" }),
+            ("fold+match8", baseOptions with { MatchImages = 8 }),
+            ("weighted+match", baseOptions with { Criterion = "activation-variance-weighted" }),
+            ("weighted+match no-head", baseOptions with { Criterion = "activation-variance-weighted", MatchDetectOutputs = false }),
+            ("fold+match32", baseOptions with { MatchImages = 32 }),
+            ("fold", baseOptions with { MatchStatistics = false }),
+            ("fold+match", baseOptions),
+            ("fold+match no-head", baseOptions with { MatchDetectOutputs = false }),
         };
         var only = o.String("variants", "");
         foreach (var (name, options) in variants)

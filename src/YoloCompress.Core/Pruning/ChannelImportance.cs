@@ -31,7 +31,7 @@ public abstract class ChannelImportance
 
     /// <summary>The setting values PruneCriterion accepts.</summary>
     public static IReadOnlyList<string> Criteria { get; } =
-        ["l1", "l2", "bn-scale", "activation-mean", "activation-variance", "random"];
+        ["l1", "l2", "bn-scale", "activation-mean", "activation-variance", "activation-variance-weighted", "random"];
 
     /// <summary>The criterion named by a PruneCriterion value.</summary>
     public static ChannelImportance Create(string criterion, int seed = 0) => criterion.ToLowerInvariant() switch
@@ -41,6 +41,7 @@ public abstract class ChannelImportance
         "bn-scale" => new BatchNormScaleImportance(),
         "activation-mean" => new ActivationImportance(ActivationStatistic.MeanMagnitude),
         "activation-variance" => new ActivationImportance(ActivationStatistic.Variance),
+        "activation-variance-weighted" => new ActivationImportance(ActivationStatistic.ConsumerWeightedVariance),
         "random" => new RandomImportance(seed),
         _ => throw new ArgumentException(
             $"Setting PruneCriterion: unknown criterion '{criterion}'; expected one of {string.Join(", ", Criteria)}."),

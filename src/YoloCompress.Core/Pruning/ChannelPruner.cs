@@ -11,6 +11,7 @@ public sealed class ChannelPruner
     private readonly IEnumerable<float[]>? _calibration;
     private readonly int _threads;
     private ActivationStatistics? _statistics;
+    private readonly Dictionary<int, ActivationStatistics> _matchStatistics = new();
 
     /// <param name="model">The float model (working graph with BN, or BN folded); never modified.</param>
     /// <param name="calibration">Preprocessed calibration inputs (batch 1, the model's input shape), enumerated
@@ -79,9 +80,14 @@ public sealed class ChannelPruner
         if (plan.Kept.Count == 0) return Model.Clone();
         Func<string, double[]?>? means = recovery ? tensor => Statistics[tensor]?.Means() : null;
         var pruned = ChannelSlicer.Apply(Graph, plan, means, out var keptPositions);
-        if (recovery && options.RecoveryPasses > 0)
-            StatisticsMatching.Apply(pruned, MatchedTensors(options.MatchDetectOutputs), Statistics, keptPositions,
-                _calibration!, options.RecoveryPasses, _threads);
+        if (recovery && options.MatchStatistics)
+        {
+            var images = _calibration!.Take(options.MatchImages);
+            var tensors = MatchedTensors(options.MatchDetectOutputs);
+            if (!_matchStatistics.TryGetValue(options.MatchImages, out var original))
+                _matchStatistics[options.MatchImages] = original = ActivationStatistics.Collect(Model, MatchedTensors(true), images, _threads);
+            StatisticsMatching.Apply(pruned, tensors, original, keptPositions, images, _threads);
+        }
         return pruned;
     }
 

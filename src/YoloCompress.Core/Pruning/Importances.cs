@@ -64,7 +64,14 @@ public sealed class BatchNormScaleImportance : ChannelImportance
     }
 }
 
-public enum ActivationStatistic { MeanMagnitude, Variance }
+public enum ActivationStatistic
+{
+    MeanMagnitude,
+    Variance,
+    /// <summary>Variance times how strongly consumers read the channel: the sum over consumer outputs of
+    /// (BN scale x kernel sum)^2, i.e. the variance the channel's removal leaves in the consumers' outputs.</summary>
+    ConsumerWeightedVariance,
+}
 
 /// <summary>Statistics of the group's channels as consumers receive them (the inputs of the convs reading
 /// the group, after activation, through Concat and residual Adds), over calibration images, summed over
@@ -72,7 +79,12 @@ public enum ActivationStatistic { MeanMagnitude, Variance }
 /// (the recovery) loses little: the criterion that matches mean-contribution recovery.</summary>
 public sealed class ActivationImportance(ActivationStatistic statistic) : ChannelImportance
 {
-    public override string Name => statistic == ActivationStatistic.Variance ? "activation-variance" : "activation-mean";
+    public override string Name => statistic switch
+    {
+        ActivationStatistic.Variance => "activation-variance",
+        ActivationStatistic.ConsumerWeightedVariance => "activation-variance-weighted",
+        _ => "activation-mean",
+    };
 
     public override bool NeedsCalibration => true;
 
@@ -84,14 +96,54 @@ public sealed class ActivationImportance(ActivationStatistic statistic) : Channe
         var seen = new HashSet<string>();
         foreach (var m in group.Members)
         {
-            if (m.Role != MemberRole.ConvInput || !seen.Add(m.Tensor)) continue;
+            if (m.Role != MemberRole.ConvInput) continue;
+            bool weighted = statistic == ActivationStatistic.ConsumerWeightedVariance;
+            if (!weighted && !seen.Add(m.Tensor)) continue;
             var moments = stats[m.Tensor] ?? throw new InvalidOperationException($"No statistics were collected for '{m.Tensor}'.");
+            var reach = weighted ? ConsumerReach(context, m) : null;
             for (int i = 0; i < m.Positions.Length; i++)
-                scores[m.Indices[i]] += statistic == ActivationStatistic.Variance
-                    ? moments.Variance(m.Positions[i])
-                    : moments.MeanMagnitude(m.Positions[i]);
+                scores[m.Indices[i]] += statistic switch
+                {
+                    ActivationStatistic.Variance => moments.Variance(m.Positions[i]),
+                    ActivationStatistic.ConsumerWeightedVariance => moments.Variance(m.Positions[i]) * reach![m.Positions[i]],
+                    _ => moments.MeanMagnitude(m.Positions[i]),
+                };
         }
         return scores;
+    }
+
+    /// <summary>For each input channel of a consumer conv: sum over outputs of (g_o * sum_k W[o,c,k])^2, g_o the
+    /// scale of the BN after the conv (1 without).</summary>
+    private static double[] ConsumerReach(ImportanceContext context, GroupMember member)
+    {
+        var index = context.Graph.Index;
+        var node = index.Consumers(member.Tensor).First(n => n.Name == member.Node);
+        var weightInit = index.Initializer(node.Input[1])!;
+        var w = OnnxTensors.ToFloatArray(weightInit);
+        bool transposed = node.OpType == "ConvTranspose";
+        int cout = (int)(transposed ? weightInit.Dims[1] : weightInit.Dims[0]);
+        int cin = (int)(transposed ? weightInit.Dims[0] : weightInit.Dims[1]);
+        int spatial = (int)(w.Length / ((long)cout * cin));
+        var gain = Enumerable.Repeat(1.0, cout).ToArray();
+        var consumers = index.Consumers(node.Output[0]);
+        if (consumers.Count == 1 && consumers[0].OpType == "BatchNormalization")
+        {
+            var bn = consumers[0];
+            var gamma = OnnxTensors.ToFloatArray(index.Initializer(bn.Input[1])!);
+            var variance = OnnxTensors.ToFloatArray(index.Initializer(bn.Input[4])!);
+            double eps = OnnxNodes.GetFloat(bn, "epsilon", 1e-5f);
+            for (int o = 0; o < cout; o++) gain[o] = gamma[o] / Math.Sqrt(variance[o] + eps);
+        }
+        var reach = new double[cin];
+        for (int o = 0; o < cout; o++)
+            for (int c = 0; c < cin; c++)
+            {
+                long offset = transposed ? ((long)c * cout + o) * spatial : ((long)o * cin + c) * spatial;
+                double sum = 0;
+                for (int k = 0; k < spatial; k++) sum += w[offset + k];
+                reach[c] += gain[o] * gain[o] * sum * sum;
+            }
+        return reach;
     }
 }
 

@@ -9,8 +9,10 @@ public sealed record PruneOptions
     /// <summary>Fraction of each group's channels removed (uniform), or of all prunable channels (global). 0 to 0.9.</summary>
     public double Ratio { get; init; }
 
-    /// <summary>l1, l2, bn-scale, activation-mean, activation-variance, random.</summary>
-    public string Criterion { get; init; } = "activation-variance";
+    /// <summary>l1, l2, bn-scale, activation-mean, activation-variance, activation-variance-weighted, random.
+    /// The default, activation-variance-weighted, ranks by the variance a channel's removal leaves in its
+    /// consumers' outputs once its mean is folded back: the measured best with recovery.</summary>
+    public string Criterion { get; init; } = "activation-variance-weighted";
 
     /// <summary>uniform or global.</summary>
     public string Scope { get; init; } = "uniform";
@@ -34,9 +36,14 @@ public sealed record PruneOptions
     /// <summary>Seed of the random criterion.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Statistics-matching passes over the calibration images after pruning; each pass re-measures
-    /// the pruned model, so later passes correct what earlier corrections changed downstream.</summary>
-    public int RecoveryPasses { get; init; } = 2;
+    /// <summary>With recovery, also re-estimate BN: match every affected layer's output statistics to the
+    /// unpruned model's, layer wave by layer wave (one calibration pass a wave).</summary>
+    public bool MatchStatistics { get; init; } = true;
+
+    /// <summary>Calibration images (the first ones) used to re-estimate BN, both on the unpruned model and
+    /// on each wave of the pruned one. Moments are exact sums over every position of these images; 16 images
+    /// at 640 give millions of samples a channel, and each wave costs a pass over them.</summary>
+    public int MatchImages { get; init; } = 16;
 
     /// <summary>Also match the output statistics of the Detect output convs.</summary>
     public bool MatchDetectOutputs { get; init; } = true;

@@ -34,15 +34,19 @@ internal static class StatisticsMatching
         }
     }
 
-    /// <summary>Runs <paramref name="passes"/> measure-and-correct passes on <paramref name="pruned"/> in place.</summary>
+    /// <summary>Corrects <paramref name="pruned"/> in place, in waves: a layer is measured only once every
+    /// matched layer upstream of it has been corrected, so corrections never compound (correcting all layers
+    /// from one measurement over-corrects downstream layers for what their inputs already regained). Each wave
+    /// runs the model only as far as its layers. Layers no removed channel reaches are skipped.</summary>
     public static void Apply(ModelProto pruned, IReadOnlyList<string> tensors, ActivationStatistics original,
-        IReadOnlyDictionary<string, int[]> keptPositions, IEnumerable<float[]> calibration, int passes, int threads)
+        IReadOnlyDictionary<string, int[]> keptPositions, IEnumerable<float[]> calibration, int threads)
     {
-        for (int pass = 0; pass < passes; pass++)
+        var waves = Waves(pruned.Graph, tensors, keptPositions.Keys.ToHashSet());
+        foreach (var wave in waves)
         {
-            var current = ActivationStatistics.Collect(pruned, tensors, calibration, threads);
+            var current = ActivationStatistics.Collect(Truncate(pruned, wave), wave, calibration, threads);
             var index = new GraphIndex(pruned.Graph);
-            foreach (var tensor in tensors)
+            foreach (var tensor in wave)
             {
                 var before = original[tensor]!;
                 var now = current[tensor]!;
@@ -62,6 +66,56 @@ internal static class StatisticsMatching
                 if (!identity) Correct(pruned.Graph, index, index.Producer(tensor)!, scale, shift);
             }
         }
+    }
+
+    /// <summary>Matched tensors reached by removed channels, grouped so that each group only depends on
+    /// matched tensors of earlier groups.</summary>
+    internal static List<string[]> Waves(GraphProto graph, IReadOnlyList<string> tensors, IReadOnlySet<string> sliced)
+    {
+        var matched = tensors.ToHashSet();
+        var depth = new Dictionary<string, int>();
+        var affected = new HashSet<string>(sliced);
+        foreach (var node in graph.Node)
+        {
+            int d = node.Input.Select(i => depth.GetValueOrDefault(i)).DefaultIfEmpty(0).Max();
+            bool reached = node.Input.Any(affected.Contains);
+            foreach (var output in node.Output)
+            {
+                depth[output] = matched.Contains(output) ? d + 1 : d;
+                if (reached) affected.Add(output);
+            }
+        }
+        return tensors.Where(affected.Contains).GroupBy(t => depth[t]).OrderBy(g => g.Key).Select(g => g.ToArray()).ToList();
+    }
+
+    /// <summary>The part of the model that computes <paramref name="outputs"/>, with them as its outputs.
+    /// Nodes and initializers are shared with the model, not copied.</summary>
+    private static ModelProto Truncate(ModelProto model, IReadOnlyCollection<string> outputs)
+    {
+        var producers = new Dictionary<string, NodeProto>();
+        foreach (var node in model.Graph.Node)
+            foreach (var o in node.Output) producers[o] = node;
+        var needed = new HashSet<NodeProto>();
+        var stack = new Stack<string>(outputs);
+        while (stack.Count > 0)
+        {
+            if (!producers.TryGetValue(stack.Pop(), out var node) || !needed.Add(node)) continue;
+            foreach (var input in node.Input) stack.Push(input);
+        }
+        var inputs = needed.SelectMany(n => n.Input).ToHashSet();
+        var graph = new GraphProto { Name = model.Graph.Name };
+        graph.Node.AddRange(model.Graph.Node.Where(needed.Contains));
+        graph.Initializer.AddRange(model.Graph.Initializer.Where(i => inputs.Contains(i.Name)));
+        graph.Input.AddRange(model.Graph.Input.Where(i => inputs.Contains(i.Name)));
+        foreach (var name in outputs)
+            graph.Output.Add(new ValueInfoProto
+            {
+                Name = name,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
+            });
+        var truncated = new ModelProto { IrVersion = model.IrVersion, Graph = graph };
+        truncated.OpsetImport.AddRange(model.OpsetImport);
+        return truncated;
     }
 
     /// <summary>Makes the node's output y into scale*y + shift, channel by channel.</summary>

@@ -81,6 +81,7 @@ public class PrunerTests
     [InlineData("bn-scale")]
     [InlineData("activation-mean")]
     [InlineData("activation-variance")]
+    [InlineData("activation-variance-weighted")]
     [InlineData("random")]
     public void Every_criterion_prunes_the_kitchen_sink_into_a_runnable_smaller_model(string criterion)
     {
