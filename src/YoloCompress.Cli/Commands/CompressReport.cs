@@ -62,7 +62,7 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
         }
         else if (outcome is not null && _request is not null)
         {
-            output.WriteLine(SummaryLine(_request.OutputName, _profile?.Name, outcome, cached));
+            output.WriteLine(SummaryLine(_request.OutputName, Describe(_profile?.Name, _request.Settings), outcome, cached));
         }
         return success ? 0 : 1;
     }
@@ -75,6 +75,14 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
             + $", mAP@0.5:0.95 {Number(before.Map50To95, "0.000")} -> {Number(after.Map50To95, "0.000")}"
             + $", latency {Number(before.LatencyMs, "0.0")} -> {Number(after.LatencyMs, "0.0")} ms";
         return cached ? text + " (cached)" : text;
+    }
+
+    /// <summary>"int8", or "pruned-int8: int8, 5% pruned" when the profile name alone does not say what was done.</summary>
+    private static string Describe(string? profile, YoloCompress.Core.Profiles.CompressionSettings settings)
+    {
+        var done = settings.Quantization == "none" ? "float32" : settings.Quantization;
+        if (settings.PruneRatio > 0) done += string.Create(CultureInfo.InvariantCulture, $", {settings.PruneRatio:0.##%} pruned");
+        return profile is null || profile == done ? done : $"{profile}: {done}";
     }
 
     private static string Number(double? value, string format) =>

@@ -69,3 +69,29 @@ public sealed class CliCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_temp, "x.onnx")));
     }
 }
+
+/// <summary>`prune` through the real tool: channels are physically removed and the metadata says so.</summary>
+public sealed class CliPruneTests : IDisposable
+{
+    private readonly string _temp = TestData.NewTempFolder();
+
+    public void Dispose() => Directory.Delete(_temp, recursive: true);
+
+    [Fact]
+    public void Prune_removes_channels_and_records_them()
+    {
+        var r = CliProcess.Run("prune", TestData.Samples("models/yolov5n.pt"), "--ratio", "0.25", "--no-recovery",
+            "--calib", TestData.Samples("coco16/images"), "--set", "CalibrationCount=4", "-o", _temp, "--json");
+        Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
+        var onnx = Path.Combine(_temp, "yolov5n.onnx");
+        using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(_temp, "yolov5n.yolo.json")));
+        var metrics = metadata.RootElement.GetProperty("metrics");
+        long before = metrics.GetProperty("before").GetProperty("parameters").GetInt64();
+        long after = metrics.GetProperty("after").GetProperty("parameters").GetInt64();
+        Assert.True(after < before * 0.65, $"parameters {before} -> {after}");
+        Assert.True(metadata.RootElement.GetProperty("pruning").GetProperty("layers").GetArrayLength() > 0);
+        using var detector = new YoloDetector(onnx);
+        Assert.Equal(80, detector.ClassCount);
+        Assert.Equal("person", detector.Names[0]);
+    }
+}
