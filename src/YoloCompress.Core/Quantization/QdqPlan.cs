@@ -1,4 +1,5 @@
 using Onnx;
+using YoloCompress.Core.Calibration;
 using YoloCompress.Core.Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -22,6 +23,10 @@ public sealed class QdqPlan
     /// <summary>Tensors whose ranges calibration must provide, in graph order.</summary>
     public IReadOnlyList<string> TensorsToCalibrate { get; private set; } = Array.Empty<string>();
 
+    /// <summary>For each tensor to calibrate, the activation function its readers apply (SiLU for a conv
+    /// output read only by Sigmoid and Mul): the MSE method weighs errors after it.</summary>
+    public IReadOnlyDictionary<string, ActivationFunction> Consumers { get; private set; } = new Dictionary<string, ActivationFunction>();
+
     /// <summary>Every node left float, with the reason, in graph order.</summary>
     public IReadOnlyList<FloatNodeRecord> FloatNodes { get; private set; } = Array.Empty<FloatNodeRecord>();
 
@@ -43,8 +48,10 @@ public sealed class QdqPlan
         var graph = model.Graph;
         var index = new GraphIndex(graph);
         var types = TensorTypes.Infer(graph);
-        var tail = options.KeepDecodeTailFloat ? DecodeTail.Find(graph).ToHashSet() : new HashSet<NodeProto>();
+        var tailNodes = DecodeTail.Find(graph).ToHashSet();
+        var tail = options.KeepDecodeTailFloat ? tailNodes : new HashSet<NodeProto>();
         var matchedPatterns = new HashSet<NodePattern>();
+        var graphInputs = graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var floatReasons = new Dictionary<NodeProto, string>();
         var quantized = new Dictionary<NodeProto, QdqOpKind>();
 
@@ -66,6 +73,10 @@ public sealed class QdqPlan
             }
             else if (kind is null)
                 reason = $"op type {node.OpType} is not in the quantization registry";
+            else if (kind == QdqOpKind.Conv && options.KeepInputConvFloat && node.Input.Count > 0 && graphInputs.Contains(node.Input[0]))
+                reason = "reads the model input (first conv; KeepInputConvFloat)";
+            else if (kind == QdqOpKind.Conv && options.KeepHeadConvsFloat && IsHeadConv(node, index, tailNodes))
+                reason = "head conv: only the decode tail reads it (KeepHeadConvsFloat)";
             else if (kind == QdqOpKind.Conv)
                 reason = ConvProblem(node, index, IsActivation);
             else if (kind == QdqOpKind.Elementwise && node.Input.FirstOrDefault(i => !IsActivation(i)) is { } constant)
@@ -90,6 +101,8 @@ public sealed class QdqPlan
 
         bool IsFloatOutput(string o) => types.TryGetValue(o, out var t) && t == DataType.Float;
 
+        bool ReadByQuantized(string tensor) => index.Consumers(tensor).Any(quantized.ContainsKey);
+
         // Phase 3: the tensors, in graph order, and where their parameters come from.
         var paramsFrom = new Dictionary<string, string>(StringComparer.Ordinal);
         var ordered = new List<KeyValuePair<string, string>>();
@@ -107,12 +120,14 @@ public sealed class QdqPlan
                 if (index.Producer(input) is not { } producer || !quantized.ContainsKey(producer))
                     Add(input, input);
             foreach (var output in node.Output.Where(o => o.Length > 0))
-                Add(output, kind == QdqOpKind.PassThrough ? paramsFrom[node.Input[0]] : output);
+                if (options.QuantizeOutputsReadByFloatOnly || ReadByQuantized(output))
+                    Add(output, kind == QdqOpKind.PassThrough ? paramsFrom[node.Input[0]] : output);
         }
 
         return new QdqPlan(model, options)
         {
             TensorsToCalibrate = calibrate,
+            Consumers = calibrate.ToDictionary(t => t, t => ConsumerFunction(index, t), StringComparer.Ordinal),
             QuantizedNodes = quantized,
             QuantizedTensors = ordered,
             FloatNodes = graph.Node.Where(floatReasons.ContainsKey)
@@ -127,6 +142,31 @@ public sealed class QdqPlan
         QdqOpKind.Elementwise => node.Input,
         _ => node.Input.Take(1),
     };
+
+    /// <summary>SiLU when the tensor's only readers are Sigmoid(t) and Mul(t, Sigmoid(t)); Sigmoid when
+    /// a Sigmoid is its only reader; otherwise Identity (graph outputs too).</summary>
+    internal static ActivationFunction ConsumerFunction(GraphIndex index, string tensor)
+    {
+        var readers = index.Consumers(tensor);
+        if (readers.Count == 0 || index.GraphOutputs.Contains(tensor)) return ActivationFunction.Identity;
+        var sigmoids = readers.Where(r => r.OpType == "Sigmoid").Select(r => r.Output[0]).ToHashSet(StringComparer.Ordinal);
+        bool silu = false;
+        foreach (var r in readers)
+        {
+            if (r.OpType == "Sigmoid") continue;
+            if (r.OpType == "Mul" && r.Input.Count == 2 && r.Input.Contains(tensor) && r.Input.Any(sigmoids.Contains)) silu = true;
+            else return ActivationFunction.Identity;
+        }
+        if (sigmoids.Count == 0) return ActivationFunction.Identity;
+        return silu ? ActivationFunction.Silu : ActivationFunction.Sigmoid;
+    }
+
+    /// <summary>A conv whose outputs are read, and only read, by decode-tail nodes.</summary>
+    private static bool IsHeadConv(NodeProto node, GraphIndex index, HashSet<NodeProto> tail)
+    {
+        var readers = node.Output.SelectMany(index.Consumers).ToArray();
+        return readers.Length > 0 && readers.All(tail.Contains);
+    }
 
     private static string? ConvProblem(NodeProto node, GraphIndex index, Func<string, bool> isActivation)
     {
