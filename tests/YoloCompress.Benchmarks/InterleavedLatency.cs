@@ -41,7 +41,7 @@ internal static class InterleavedLatency
 
     public static int Run(string[] args)
     {
-        int runs = 20;
+        int runs = int.Parse(Environment.GetEnvironmentVariable("RUNS") ?? "20");
         var paths = args.Where(a => !a.StartsWith("--")).ToArray();
         var medians = Measure(paths.Select(File.ReadAllBytes).ToArray(), threads: 1, runs);
         for (int i = 0; i < paths.Length; i++)

@@ -33,9 +33,8 @@ internal static class QuantExplore
         if (args.Contains("--ranges"))
         {
             var byMethod = Enum.GetValues<CalibrationMethod>().ToDictionary(m => m, m => statistics.Select(new CalibrationOptions { Method = m }));
-            var aware = statistics.Select(new CalibrationOptions(), plan.Consumers);
             foreach (var t in tensors)
-                Console.WriteLine($"{t,-32} " + string.Join("  ", byMethod.Select(p => $"{p.Key.ToSettingName()} {p.Value[t].Selected}")) + $" mse-aware({plan.Consumers.GetValueOrDefault(t)}) {aware[t].Selected}");
+                Console.WriteLine($"{t,-32} " + string.Join("  ", byMethod.Select(p => $"{p.Key.ToSettingName()} {p.Value[t].Selected}")));
         }
 
         var fidelity = new Fidelity(model.ToByteArray(), CalibrationImages.Letterboxed(CalibrationImages.Select(Path.Combine(coco, "images"), 128).Where((_, i) => i % 8 == 3).ToArray(), 640));
@@ -52,7 +51,7 @@ internal static class QuantExplore
                 var only = new QuantizationOptions
                 {
                     KeepFloat = names.Where(n => !members.Contains(n)).Select(n => NodePattern.Parse(n)).ToArray(),
-                    QuantizeOutputsReadByFloatOnly = true, KeepInputConvFloat = false,
+                    QuantizeOutputsReadByFloatOnly = true, FloatStemConvs = 0,
                 };
                 Console.WriteLine($"only {g,-28} {Score(only):0.00000}");
             }
@@ -69,11 +68,11 @@ internal static class QuantExplore
             {
                 KeepFloat = keep, ActivationType = type,
                 QuantizeOutputsReadByFloatOnly = flags.Contains("qout"),
-                KeepInputConvFloat = !flags.Contains("conv0"),
+                FloatStemConvs = flags.FirstOrDefault(f => f.StartsWith("stem")) is { } st ? int.Parse(st[4..]) : 3,
             };
             var p = QdqPlan.Create(model, options);
             var ranges = statistics.Select(new CalibrationOptions { Method = method, Symmetric = type == ActivationType.Int8,
-                Percentile = double.Parse(Value(args, "--percentile") ?? "99.999") }, flags.Contains("plain") ? null : p.Consumers);
+                Percentile = double.Parse(Value(args, "--percentile") ?? "99.999") });
             var result = parts[0] == "wo" ? WeightOnlyQuantizer.Quantize(model, options)
                 : parts[0] == "fp16" ? Float16Converter.Convert(model, options) : QdqQuantizer.Quantize(p, ranges);
             var bytes = result.Model.ToByteArray();

@@ -23,15 +23,13 @@ public static class ActivationCalibrator
     /// the histogram methods, so it must be re-enumerable (e.g. a lazily decoding sequence).</param>
     /// <exception cref="ArgumentException">No inputs, or the two passes saw different inputs.</exception>
     /// <exception cref="InvalidDataException">A tensor took a NaN or infinite value; the message names it.</exception>
-    /// <param name="consumers">What reads each tensor (see <see cref="ActivationFunction"/>); the MSE method
-    /// measures errors after it. Null: every tensor is taken as read as it is.</param>
     public static CalibrationResult Calibrate(ModelProto model, IReadOnlyList<string> tensors, IEnumerable<float[]> inputs,
-        CalibrationOptions options, IReadOnlyDictionary<string, ActivationFunction>? consumers = null, CancellationToken cancellation = default)
+        CalibrationOptions options, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         var statistics = ActivationStatistics.Collect(model, tensors, inputs,
             options.Method == CalibrationMethod.MinMax ? 0 : options.HistogramBins, options.Threads, cancellation);
-        return statistics.Select(options, consumers);
+        return statistics.Select(options);
     }
 }

@@ -32,7 +32,9 @@ public sealed class ActivationStatistics
         ArgumentNullException.ThrowIfNull(inputs);
         var names = tensors.Distinct(StringComparer.Ordinal).ToArray();
         var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
-        using var collector = new ActivationCollector(model, names.Where(n => !graphInputs.Contains(n)).ToArray(), threads);
+        var collected = names.Where(n => !graphInputs.Contains(n)).ToArray();
+        // ONNX Runtime refuses a run with no outputs: with nothing but graph inputs to watch, no session.
+        using var collector = collected.Length > 0 ? new ActivationCollector(model, collected, threads) : null;
 
         // Pass 1: min and max.
         var min = Enumerable.Repeat(float.PositiveInfinity, names.Length).ToArray();
@@ -58,9 +60,7 @@ public sealed class ActivationStatistics
 
     /// <summary>Chooses every tensor's range with <paramref name="options"/>' method.</summary>
     /// <exception cref="InvalidOperationException">A histogram method on statistics collected without histograms.</exception>
-    /// <param name="consumers">For the MSE method: what reads each tensor (absent: Identity), so that
-    /// errors are measured after that function.</param>
-    public CalibrationResult Select(CalibrationOptions options, IReadOnlyDictionary<string, ActivationFunction>? consumers = null)
+    public CalibrationResult Select(CalibrationOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -81,8 +81,7 @@ public sealed class ActivationStatistics
                 {
                     CalibrationMethod.Percentile => PercentileRange.Select(h, options.Percentile, options.Symmetric),
                     CalibrationMethod.Entropy => EntropyRange.Select(h, options.Symmetric),
-                    CalibrationMethod.Mse => MseRange.Select(h, options.Symmetric,
-                        consumers?.GetValueOrDefault(_names[i], ActivationFunction.Identity) ?? ActivationFunction.Identity),
+                    CalibrationMethod.Mse => MseRange.Select(h, options.Symmetric),
                     _ => throw new InvalidOperationException($"Unhandled calibration method {options.Method}."),
                 };
             }
@@ -91,7 +90,7 @@ public sealed class ActivationStatistics
         return new CalibrationResult(options, ImageCount, _names.Select((n, i) => KeyValuePair.Create(n, selected[i])));
     }
 
-    private static int ForEachTensor(ActivationCollector collector, string[] names, HashSet<string> graphInputs,
+    private static int ForEachTensor(ActivationCollector? collector, string[] names, HashSet<string> graphInputs,
         IEnumerable<float[]> inputs, CancellationToken cancellation, Action<int, ReadOnlySpan<float>> visit)
     {
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -102,7 +101,7 @@ public sealed class ActivationStatistics
             cancellation.ThrowIfCancellationRequested();
             for (int i = 0; i < names.Length; i++)
                 if (graphInputs.Contains(names[i])) visit(i, input);
-            collector.Run(input, (name, values, _) => visit(index[name], values));
+            collector?.Run(input, (name, values, _) => visit(index[name], values));
             count++;
         }
         return count;

@@ -9,11 +9,9 @@ internal static class MseRange
     /// <summary>Candidate bounds per side: every bin edge up to this many, then evenly strided edges.</summary>
     private const int MaxCandidatesPerSide = 512;
 
-    public static TensorRange Select(Histogram histogram, bool symmetric, ActivationFunction consumer = ActivationFunction.Identity)
+    public static TensorRange Select(Histogram histogram, bool symmetric)
     {
         if (histogram.Total == 0) return new TensorRange(0, 0);
-        if (consumer != ActivationFunction.Identity && !symmetric)
-            return SelectThrough(histogram, consumer, steps: 255);
         if (symmetric)
         {
             var folded = histogram.FoldAbsolute();
@@ -54,55 +52,6 @@ internal static class MseRange
             if (error < best.Error) best = (b, error);
         }
         return best;
-    }
-
-    /// <summary>The asymmetric search with errors measured after <paramref name="f"/>: rounding noise
-    /// s²/12 · f'(x)² inside (small-noise linearisation), (f(x) - f(bound))² for clipped values.
-    /// Clipping costs O(bins) per candidate bound, computed once per side; pairs then cost O(1).</summary>
-    private static TensorRange SelectThrough(Histogram h, ActivationFunction f, int steps)
-    {
-        var counts = h.Counts.ToArray();
-        int bins = h.Bins;
-        var weight = new double[bins + 1]; // prefix sums of c · f'(x)²
-        for (int i = 0; i < bins; i++)
-        {
-            double d = f.Derivative(h.Center(i));
-            weight[i + 1] = weight[i] + counts[i] * d * d;
-        }
-        int zeroEdge = h.Min < 0 ? Math.Min(bins, (int)Math.Floor(-h.Min / h.Width)) : 0;
-        int firstUpper = h.Max > 0 ? Math.Clamp((int)Math.Ceiling(-h.Min / h.Width), 0, bins) : bins;
-
-        var lowers = Candidates(0, zeroEdge).Select(i =>
-        {
-            double a = h.Min < 0 ? Math.Min(h.Edge(i), 0f) : 0f, fa = f.Apply(a), error = 0;
-            for (int k = 0; k < i; k++)
-            {
-                double e = f.Apply(h.Center(k)) - fa;
-                error += counts[k] * e * e;
-            }
-            return (Index: i, Bound: a, Error: error);
-        }).ToArray();
-        var uppers = Candidates(Math.Max(firstUpper, 1), bins).Select(j =>
-        {
-            double b = h.Max > 0 ? Math.Max(h.Edge(j), 0f) : 0f, fb = f.Apply(b), error = 0;
-            for (int k = j; k < bins; k++)
-            {
-                double e = f.Apply(h.Center(k)) - fb;
-                error += counts[k] * e * e;
-            }
-            return (Index: j, Bound: b, Error: error);
-        }).ToArray();
-
-        var best = (Error: double.MaxValue, Lower: 0.0, Upper: 0.0);
-        foreach (var lo in lowers)
-            foreach (var up in uppers)
-            {
-                if (up.Index <= lo.Index) continue;
-                double step = (up.Bound - lo.Bound) / steps;
-                double error = lo.Error + up.Error + (weight[up.Index] - weight[lo.Index]) * step * step / 12.0;
-                if (error < best.Error) best = (error, lo.Bound, up.Bound);
-            }
-        return new TensorRange((float)best.Lower, (float)best.Upper).IncludingZero();
     }
 
     /// <summary>Indices from..to inclusive, strided to at most <see cref="MaxCandidatesPerSide"/>, always

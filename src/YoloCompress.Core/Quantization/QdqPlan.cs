@@ -1,5 +1,4 @@
 using Onnx;
-using YoloCompress.Core.Calibration;
 using YoloCompress.Core.Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -22,10 +21,6 @@ public sealed class QdqPlan
 
     /// <summary>Tensors whose ranges calibration must provide, in graph order.</summary>
     public IReadOnlyList<string> TensorsToCalibrate { get; private set; } = Array.Empty<string>();
-
-    /// <summary>For each tensor to calibrate, the activation function its readers apply (SiLU for a conv
-    /// output read only by Sigmoid and Mul): the MSE method weighs errors after it.</summary>
-    public IReadOnlyDictionary<string, ActivationFunction> Consumers { get; private set; } = new Dictionary<string, ActivationFunction>();
 
     /// <summary>Every node left float, with the reason, in graph order.</summary>
     public IReadOnlyList<FloatNodeRecord> FloatNodes { get; private set; } = Array.Empty<FloatNodeRecord>();
@@ -51,7 +46,7 @@ public sealed class QdqPlan
         var tailNodes = DecodeTail.Find(graph).ToHashSet();
         var tail = options.KeepDecodeTailFloat ? tailNodes : new HashSet<NodeProto>();
         var matchedPatterns = new HashSet<NodePattern>();
-        var graphInputs = graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var stem = graph.Node.Where(n => n.OpType == "Conv").Take(Math.Max(0, options.FloatStemConvs)).ToHashSet();
         var floatReasons = new Dictionary<NodeProto, string>();
         var quantized = new Dictionary<NodeProto, QdqOpKind>();
 
@@ -73,14 +68,18 @@ public sealed class QdqPlan
             }
             else if (kind is null)
                 reason = $"op type {node.OpType} is not in the quantization registry";
-            else if (kind == QdqOpKind.Conv && options.KeepInputConvFloat && node.Input.Count > 0 && graphInputs.Contains(node.Input[0]))
-                reason = "reads the model input (first conv; KeepInputConvFloat)";
+            else if (kind == QdqOpKind.Conv && stem.Contains(node))
+                reason = "stem conv, among the first from the input (FloatStemConvs)";
             else if (kind == QdqOpKind.Conv && options.KeepHeadConvsFloat && IsHeadConv(node, index, tailNodes))
                 reason = "head conv: only the decode tail reads it (KeepHeadConvsFloat)";
             else if (kind == QdqOpKind.Conv)
                 reason = ConvProblem(node, index, IsActivation);
             else if (kind == QdqOpKind.Elementwise && node.Input.FirstOrDefault(i => !IsActivation(i)) is { } constant)
                 reason = $"input '{constant}' is not a float activation (constant or non-float)";
+            else if (kind == QdqOpKind.Elementwise && !node.Input.Any(i => index.Producer(i) is { } p && quantized.ContainsKey(p)))
+                // Quantizing it would only add a Q per input: an element-wise op is as fast in float, and
+                // ORT fuses float patterns there (SiLU after the float first conv becomes QuickGelu).
+                reason = "all its inputs are float (integer regions start at a quantized conv)";
             else if (kind == QdqOpKind.PassThrough)
                 continue;
             if (reason is null) quantized[node] = kind!.Value;
@@ -127,7 +126,6 @@ public sealed class QdqPlan
         return new QdqPlan(model, options)
         {
             TensorsToCalibrate = calibrate,
-            Consumers = calibrate.ToDictionary(t => t, t => ConsumerFunction(index, t), StringComparer.Ordinal),
             QuantizedNodes = quantized,
             QuantizedTensors = ordered,
             FloatNodes = graph.Node.Where(floatReasons.ContainsKey)
@@ -142,24 +140,6 @@ public sealed class QdqPlan
         QdqOpKind.Elementwise => node.Input,
         _ => node.Input.Take(1),
     };
-
-    /// <summary>SiLU when the tensor's only readers are Sigmoid(t) and Mul(t, Sigmoid(t)); Sigmoid when
-    /// a Sigmoid is its only reader; otherwise Identity (graph outputs too).</summary>
-    internal static ActivationFunction ConsumerFunction(GraphIndex index, string tensor)
-    {
-        var readers = index.Consumers(tensor);
-        if (readers.Count == 0 || index.GraphOutputs.Contains(tensor)) return ActivationFunction.Identity;
-        var sigmoids = readers.Where(r => r.OpType == "Sigmoid").Select(r => r.Output[0]).ToHashSet(StringComparer.Ordinal);
-        bool silu = false;
-        foreach (var r in readers)
-        {
-            if (r.OpType == "Sigmoid") continue;
-            if (r.OpType == "Mul" && r.Input.Count == 2 && r.Input.Contains(tensor) && r.Input.Any(sigmoids.Contains)) silu = true;
-            else return ActivationFunction.Identity;
-        }
-        if (sigmoids.Count == 0) return ActivationFunction.Identity;
-        return silu ? ActivationFunction.Silu : ActivationFunction.Sigmoid;
-    }
 
     /// <summary>A conv whose outputs are read, and only read, by decode-tail nodes.</summary>
     private static bool IsHeadConv(NodeProto node, GraphIndex index, HashSet<NodeProto> tail)

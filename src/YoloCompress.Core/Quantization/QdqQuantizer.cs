@@ -20,7 +20,7 @@ public static class QdqQuantizer
         CalibrationOptions calibrationOptions, CancellationToken cancellation = default)
     {
         var plan = QdqPlan.Create(model, options);
-        var ranges = ActivationCalibrator.Calibrate(model, plan.TensorsToCalibrate, calibrationInputs, calibrationOptions, plan.Consumers, cancellation);
+        var ranges = ActivationCalibrator.Calibrate(model, plan.TensorsToCalibrate, calibrationInputs, calibrationOptions, cancellation);
         return Quantize(plan, ranges);
     }
 

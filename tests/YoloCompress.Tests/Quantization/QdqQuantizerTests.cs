@@ -14,7 +14,7 @@ public class QdqQuantizerTests
 
     /// <summary>Everything the registry knows quantized, so that the tiny graphs exercise every integer
     /// path (the defaults keep the first conv and unconsumed outputs float; see the Defaults tests).</summary>
-    private static readonly QuantizationOptions AllInteger = new() { KeepInputConvFloat = false, QuantizeOutputsReadByFloatOnly = true };
+    private static readonly QuantizationOptions AllInteger = new() { FloatStemConvs = 0, QuantizeOutputsReadByFloatOnly = true };
 
     private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null, CalibrationOptions? calibration = null) =>
         QdqQuantizer.Quantize(model, options ?? AllInteger, TinyModels.Inputs(8), calibration ?? MinMax);
@@ -253,26 +253,36 @@ public class QdqQuantizerTests
     }
 
     [Fact]
-    public void Defaults_KeepTheFirstConvAndOutputsNothingIntegerReadsFloat()
+    public void Defaults_KeepTheStemFloatAndOutputsNothingIntegerReadsFloat()
     {
-        var model = TinyModels.ConvSiluConv();
+        var model = TinyModels.ResidualConcatMaxPool();
         var result = Quantize(model, new QuantizationOptions());
 
-        Assert.Equal(new FloatNodeRecord("model.0.conv", "Conv", "reads the model input (first conv; KeepInputConvFloat)"),
-            Assert.Single(result.Report.FloatNodes));
-        // The image is not quantized (no integer node reads it), nor is the graph output.
-        Assert.Equal(new[] { "model.0.conv", "model.0.act.sigmoid", "model.0.act" }, result.Report.Activations.Select(a => a.Tensor));
+        // The first three convs (graph order) stay float, and so do their SiLUs, whose inputs are all float.
+        var floats = result.Report.FloatNodes;
+        Assert.Equal(new[] { "model.0.conv", "model.1.cv1.conv", "model.1.m.0.conv" },
+            floats.Where(f => f.Reason.StartsWith("stem conv")).Select(f => f.Node));
+        Assert.Equal(7, floats.Count(f => f.Reason.StartsWith("all its inputs are float"))); // 3 SiLUs (6 nodes), the Add
+        // Neither the image (no integer node reads it) nor the graph output is quantized.
+        Assert.DoesNotContain(result.Report.Activations, a => a.Tensor is "images" or "output0");
         var ops = TinyModels.OptimizedOps(result.Model);
-        Assert.Equal((1, 1, 0), (ops.GetValueOrDefault("QLinearSigmoid"), ops.GetValueOrDefault("QLinearMul"), ops.GetValueOrDefault("QLinearConv")));
-        AssertClose(result.Model, 0.02f);
+        Assert.Equal(2, ops.GetValueOrDefault("QLinearConv")); // model.1.cv2, model.2.cv1; model.3 outputs float
+        Assert.Equal(3, ops.GetValueOrDefault("QuickGelu"));   // the three float SiLUs, fused by ORT
+        foreach (var input in TinyModels.Inputs(2, seed: 5))
+        {
+            var expected = TinyModels.Run(model, input);
+            Assert.InRange(TinyModels.RelativeRms(expected, TinyModels.Run(result.Model, input)), 0, 0.05);
+        }
     }
 
     [Fact]
-    public void Defaults_MseMeasuresSiluInputsAfterTheSilu()
+    public void NothingToQuantize_NeedsNoCalibrationRun()
     {
-        var plan = QdqPlan.Create(TinyModels.ConvSiluConv(), new QuantizationOptions());
-        Assert.Equal(ActivationFunction.Silu, plan.Consumers["model.0.conv"]);
-        Assert.Equal(ActivationFunction.Identity, plan.Consumers["model.0.act.sigmoid"]);
-        Assert.Equal(ActivationFunction.Identity, plan.Consumers["model.0.act"]);
+        // With the default stem of three convs, this two-conv graph stays float entirely.
+        var result = Quantize(TinyModels.ConvSiluConv(), new QuantizationOptions());
+        Assert.Empty(result.Report.Activations);
+        Assert.Equal(8, result.Report.CalibrationImages);
+        AssertClose(result.Model, 0.002f);
     }
+
 }
