@@ -111,6 +111,15 @@ public static class ClassNames
             return value;
         }
 
+        private int ReadHex(int digits)
+        {
+            if (Position + digits > text.Length
+                || !int.TryParse(text.AsSpan(Position, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int code))
+                throw new FormatException($"Bad escape at position {Position} in class names: {Abbreviate(text)}");
+            Position += digits;
+            return code;
+        }
+
         public string ReadString()
         {
             SkipSpace();
@@ -126,7 +135,16 @@ public static class ClassNames
                 if (c == '\\')
                 {
                     char e = Next();
-                    sb.Append(e switch { 'n' => '\n', 't' => '\t', 'r' => '\r', _ => e });
+                    switch (e)
+                    {
+                        case 'n': sb.Append('\n'); break;
+                        case 't': sb.Append('\t'); break;
+                        case 'r': sb.Append('\r'); break;
+                        case 'x': sb.Append((char)ReadHex(2)); break;
+                        case 'u': sb.Append((char)ReadHex(4)); break;
+                        case 'U': sb.Append(char.ConvertFromUtf32(ReadHex(8))); break;
+                        default: sb.Append(e); break; // \\, \', \"
+                    }
                 }
                 else
                 {

@@ -25,24 +25,16 @@ public static class DetectionRenderer
     }
 
     /// <summary>A copy of <paramref name="image"/> with the detections drawn on it.</summary>
-    public static unsafe RgbImage Draw(RgbImage image, IEnumerable<Detection> detections)
+    public static RgbImage Draw(RgbImage image, IEnumerable<Detection> detections)
     {
-        ArgumentNullException.ThrowIfNull(image);
-        ArgumentNullException.ThrowIfNull(detections);
-        using var bitmap = ToBitmap(image);
-        using (var canvas = new SKCanvas(bitmap))
-            DrawOn(canvas, image.Width, image.Height, detections);
+        using var bitmap = Render(image, detections);
         return FromBitmap(bitmap);
     }
 
     /// <summary>The image with the detections drawn, encoded as PNG.</summary>
     public static byte[] RenderPng(RgbImage image, IEnumerable<Detection> detections)
     {
-        ArgumentNullException.ThrowIfNull(image);
-        ArgumentNullException.ThrowIfNull(detections);
-        using var bitmap = ToBitmap(image);
-        using (var canvas = new SKCanvas(bitmap))
-            DrawOn(canvas, image.Width, image.Height, detections);
+        using var bitmap = Render(image, detections);
         using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100)
             ?? throw new InvalidOperationException("SkiaSharp could not encode the PNG.");
         return data.ToArray();
@@ -67,6 +59,16 @@ public static class DetectionRenderer
             File.Delete(temp);
             throw new IOException($"Cannot write '{full}': {e.Message}", e);
         }
+    }
+
+    private static SKBitmap Render(RgbImage image, IEnumerable<Detection> detections)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(detections);
+        var bitmap = ToBitmap(image);
+        using var canvas = new SKCanvas(bitmap);
+        DrawOn(canvas, image.Width, image.Height, detections);
+        return bitmap;
     }
 
     private static void DrawOn(SKCanvas canvas, int width, int height, IEnumerable<Detection> detections)

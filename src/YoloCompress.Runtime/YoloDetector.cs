@@ -3,13 +3,6 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace YoloCompress.Runtime;
 
-/// <summary>Session settings for <see cref="YoloDetector"/>.</summary>
-public readonly record struct YoloDetectorOptions
-{
-    /// <summary>Threads ONNX Runtime uses inside an operator; 0 lets it choose (one a physical core).</summary>
-    public int IntraOpThreads { get; init; }
-}
-
 /// <summary>A YOLOv5 ONNX model in ONNX Runtime, with the reference pre- and post-processing:
 /// letterbox, run, decode, NMS, boxes back to image pixels.</summary>
 /// <remarks>The input and output buffers are allocated once and reused, so an instance is not
@@ -87,6 +80,7 @@ public sealed class YoloDetector : IDisposable
             if (columns < 0)
                 columns = LearnOutputColumns(); // dynamic: run once on a blank input to see the shape
             ClassCount = columns - 5;
+            Metadata = new Dictionary<string, string>(meta, StringComparer.Ordinal);
             meta.TryGetValue("names", out var names);
             Names = ClassNames.Resolve(names, ClassCount);
         }
@@ -109,6 +103,9 @@ public sealed class YoloDetector : IDisposable
 
     /// <summary>Class names by id (from the model's <c>names</c> metadata; "class N" where absent).</summary>
     public IReadOnlyList<string> Names { get; }
+
+    /// <summary>The model's custom metadata (metadata_props): names, stride, imgsz...</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Values per output row: 5 + <see cref="ClassCount"/>.</summary>
     public int OutputColumns => ClassCount + 5;
@@ -213,38 +210,4 @@ public sealed class YoloDetector : IDisposable
         _runOptions.Dispose();
         _session.Dispose();
     }
-}
-
-/// <summary>The raw output of one image: <see cref="Rows"/> rows of <see cref="Columns"/> values
-/// (cx, cy, w, h in input pixels, objectness, class probabilities).</summary>
-/// <remarks>A view of the detector's buffer: valid until its next run. Copy what you keep.</remarks>
-public readonly struct ModelOutput
-{
-    private readonly float[] _values;
-
-    /// <summary>Wraps <paramref name="values"/> (not copied) as rows of <paramref name="columns"/> values.</summary>
-    public ModelOutput(float[] values, int columns)
-    {
-        ArgumentNullException.ThrowIfNull(values);
-        ArgumentOutOfRangeException.ThrowIfLessThan(columns, 6);
-        if (values.Length % columns != 0)
-            throw new ArgumentException($"{values.Length} values do not make rows of {columns}.", nameof(values));
-        _values = values;
-        Columns = columns;
-    }
-
-    /// <summary>Values per row (5 + classes).</summary>
-    public int Columns { get; }
-
-    /// <summary>Number of rows (anchors), 25200 for a 640x640 YOLOv5.</summary>
-    public int Rows => Columns == 0 ? 0 : _values.Length / Columns;
-
-    /// <summary>All values, row-major.</summary>
-    public ReadOnlySpan<float> Values => _values;
-
-    /// <summary>One row.</summary>
-    public ReadOnlySpan<float> Row(int index) => _values.AsSpan(index * Columns, Columns);
-
-    /// <summary>A copy of the values.</summary>
-    public float[] ToArray() => (float[])_values.Clone();
 }

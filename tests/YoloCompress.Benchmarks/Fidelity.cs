@@ -9,6 +9,15 @@ namespace YoloCompress.Benchmarks;
 /// quantization configurations, and far less noisy than mAP on 128 images.</summary>
 internal sealed class Fidelity
 {
+    /// <summary>Intersection over union of two xyxy boxes; 0 when they do not overlap.</summary>
+    internal static float IoU(in BoundingBox a, in BoundingBox b)
+    {
+        float iw = Math.Min(a.X2, b.X2) - Math.Max(a.X1, b.X1), ih = Math.Min(a.Y2, b.Y2) - Math.Max(a.Y1, b.Y1);
+        if (iw <= 0 || ih <= 0) return 0f;
+        float inter = iw * ih;
+        return inter / (a.Area + b.Area - inter);
+    }
+
     private readonly List<float[]> _inputs;
     private readonly List<float[]> _reference;
     private readonly int _columns;
@@ -19,11 +28,15 @@ internal sealed class Fidelity
         _reference = Run(reference, out _columns);
     }
 
+    /// <summary>Mean signed confidence difference (model - reference) on rows the reference puts at 0.25 or more, from the last <see cref="Score"/>.</summary>
+    public double Bias { get; private set; }
+
     public double Score(byte[] model)
     {
         var outputs = Run(model, out _);
         double sum = 0;
-        long rows = 0;
+        long rows = 0, biasRows = 0;
+        Bias = 0;
         for (int i = 0; i < _inputs.Count; i++)
         {
             var f = _reference[i];
@@ -34,10 +47,12 @@ internal sealed class Fidelity
                 if (cf < 0.1f) continue;
                 var bf = BoundingBox.FromCenter(f[r], f[r + 1], f[r + 2], f[r + 3]);
                 var bq = BoundingBox.FromCenter(q[r], q[r + 1], q[r + 2], q[r + 3]);
-                sum += Math.Abs(Confidence(q, r) - cf) + (1 - BoundingBox.IoU(bf, bq));
+                sum += Math.Abs(Confidence(q, r) - cf) + (1 - IoU(bf, bq));
                 rows++;
+                if (cf >= 0.25f) { Bias += Confidence(q, r) - cf; biasRows++; }
             }
         }
+        Bias /= Math.Max(1, biasRows);
         return rows == 0 ? 0 : sum / rows;
     }
 

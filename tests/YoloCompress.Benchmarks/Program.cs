@@ -1,19 +1,22 @@
 using YoloCompress.Benchmarks;
 
-// dotnet run -c Release --project tests/YoloCompress.Benchmarks -- quant [options]   (see QuantBenchmark)
-return args.FirstOrDefault() switch
+// One subcommand a benchmark. Run in Release: dotnet run -c Release --project tests/YoloCompress.Benchmarks -- prune
+var commands = new Dictionary<string, Func<string[], int>>(StringComparer.OrdinalIgnoreCase)
 {
-    "quant" or "bench-quant" => QuantBenchmark.Run(args[1..]),
-    QuantBenchmark.ChildCommand => QuantBenchmark.Child(args[1..]),
-    "inspect" => Inspect.Run(args[1..]),
-    "sizes" => Sizes.Run(args[1..]),
-    "latency" => InterleavedLatency.Run(args[1..]),
-    "quant-explore" => QuantExplore.Run(args[1..]),
-    _ => Usage(),
+    ["prune"] = PruneBenchmark.Run,
+    ["prune-plot"] = PruneBenchmark.PlotFromCsv,
+    ["prune-experiment"] = PruneExperiment.Run,
+    // Quantization: the float-vs-variants table, and development aids behind it.
+    ["quant"] = QuantBenchmark.Run,
+    [QuantBenchmark.ChildCommand] = QuantBenchmark.Child,
+    ["quant-explore"] = QuantExplore.Run,
+    ["inspect"] = Inspect.Run,
+    ["latency"] = InterleavedLatency.Run,
+    ["sizes"] = Sizes.Run,
 };
-
-static int Usage()
+if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
 {
-    Console.Error.WriteLine("usage: YoloCompress.Benchmarks quant [--weights PT] [--calibration-images N] [--eval-images N] [--variants a,b] [--runs N] [--keep-float P]...");
+    Console.Error.WriteLine($"usage: YoloCompress.Benchmarks <{string.Join("|", commands.Keys)}> [options]");
     return 2;
 }
+return command(args[1..]);

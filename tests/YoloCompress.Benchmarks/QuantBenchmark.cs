@@ -40,9 +40,8 @@ internal static class QuantBenchmark
         File.WriteAllBytes(floatPath, model.ToByteArray());
         var dataset = Subset(YoloDataset.Load(o.Dataset), o.EvalImages, o.OutputFolder);
 
-        var rows = new List<string[]>();
         long floatBytes = new FileInfo(floatPath).Length;
-        double? floatLatency = null;
+        var results = new List<(string Variant, string Path, MapResult Map, ChildResult? Child)>();
         foreach (var variant in o.Variants)
         {
             string path = floatPath;
@@ -52,27 +51,35 @@ internal static class QuantBenchmark
                 path = Path.Combine(o.OutputFolder, variant + ".onnx");
                 child = RunChild(o, variant, floatPath, path);
             }
-            var bytes = File.ReadAllBytes(path);
             MapResult map;
-            using (var detector = new YoloDetector(bytes, new YoloDetectorOptions { IntraOpThreads = 1 }))
+            using (var detector = new YoloDetector(File.ReadAllBytes(path), new YoloDetectorOptions { IntraOpThreads = 1 }))
                 map = new MapEvaluator().Evaluate(detector, dataset);
-            var latency = LatencyBenchmark.Measure(bytes, threads: 1, runs: o.Runs);
-            if (variant == "float") floatLatency = latency.MedianMs;
-            rows.Add(new[]
-            {
-                variant,
-                F(map.Map50, "0.000"), F(map.Map50To95, "0.000"),
-                F(bytes.Length / 1e6, "0.00"), F(100.0 * bytes.Length / floatBytes, "0") + "%",
-                F(latency.MedianMs, "0.0"), floatLatency is { } f ? F(latency.MedianMs / f, "0.00") + "x" : "-",
-                child is null ? "-" : F(child.CalibrationSeconds, "0.0"),
-                child is null ? "-" : F(child.PeakMegabytes, "0"),
-                child is null ? "-" : child.FloatNodes.ToString(CultureInfo.InvariantCulture),
-            });
-            Console.WriteLine($"  {variant}: mAP50-95 {map.Map50To95:0.0000}, {latency}");
+            results.Add((variant, path, map, child));
+            Console.WriteLine($"  {variant}: mAP50 {map.Map50:0.0000} mAP50-95 {map.Map50To95:0.0000}" +
+                (child is null ? "" : $", quantized in {child.CalibrationSeconds:0.0} s, peak {child.PeakMegabytes:0} MB"));
         }
 
+        // Latency last and interleaved (one run of each model in turn), so that load from other processes
+        // on a shared machine falls on every variant alike.
+        var medians = InterleavedLatency.Measure(results.Select(r => File.ReadAllBytes(r.Path)).ToArray(), threads: 1, o.Runs);
+        double? floatLatency = results.FindIndex(r => r.Variant == "float") is int fi and >= 0 ? medians[fi] : null;
+        var rows = results.Select((r, i) =>
+        {
+            long bytes = new FileInfo(r.Path).Length;
+            return new[]
+            {
+                r.Variant,
+                F(r.Map.Map50, "0.000"), F(r.Map.Map50To95, "0.000"),
+                F(bytes / 1e6, "0.00"), F(100.0 * bytes / floatBytes, "0.0") + "%",
+                F(medians[i], "0.0"), floatLatency is { } f ? F(medians[i] / f, "0.00") + "x" : "-",
+                r.Child is null ? "-" : F(r.Child.CalibrationSeconds, "0.0"),
+                r.Child is null ? "-" : F(r.Child.PeakMegabytes, "0"),
+                r.Child is null ? "-" : r.Child.FloatNodes.ToString(CultureInfo.InvariantCulture),
+            };
+        }).ToList();
+
         Console.WriteLine();
-        Print(new[] { "variant", "mAP50", "mAP50-95", "MB", "size", "ms (1 thread)", "latency", "quantize s", "peak MB", "float nodes" }, rows);
+        Print(new[] { "variant", "mAP50", "mAP50-95", "MB", "size", "ms (1 thread, median)", "latency", "calibrate+quantize s", "peak MB", "float nodes" }, rows);
         return 0;
     }
 

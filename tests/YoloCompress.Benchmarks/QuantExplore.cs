@@ -68,6 +68,7 @@ internal static class QuantExplore
             {
                 KeepFloat = keep, ActivationType = type,
                 QuantizeOutputsReadByFloatOnly = flags.Contains("qout"),
+                KeepHeadConvsFloat = !flags.Contains("headint8"),
                 FloatStemConvs = flags.FirstOrDefault(f => f.StartsWith("stem")) is { } st ? int.Parse(st[4..]) : 3,
             };
             var p = QdqPlan.Create(model, options);
@@ -79,7 +80,7 @@ internal static class QuantExplore
             double score = fidelity.Score(bytes);
             if (args.Contains("--save")) File.WriteAllBytes(Path.Combine(Path.GetTempPath(), "explore-" + string.Concat(config.Split(Path.GetInvalidFileNameChars().Append('|').Append('*').ToArray())) + ".onnx"), bytes);
 
-            if (args.Contains("--no-map")) { Console.WriteLine($"{config,-60} fidelity {score:0.00000}"); continue; }
+            if (args.Contains("--no-map")) { Console.WriteLine($"{config,-60} fidelity {score:0.00000} bias {fidelity.Bias:+0.0000;-0.0000}"); continue; }
             using var detector = new YoloDetector(bytes, new YoloDetectorOptions { IntraOpThreads = 1 });
             var map = new MapEvaluator().Evaluate(detector, dataset);
             Console.WriteLine($"{config,-60} fidelity {score:0.00000} mAP50 {map.Map50:0.0000} mAP50-95 {map.Map50To95:0.0000} size {bytes.Length / 1e6:0.00} MB");

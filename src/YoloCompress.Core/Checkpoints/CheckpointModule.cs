@@ -10,13 +10,15 @@ namespace YoloCompress.Core.Checkpoints;
 /// <param name="Attributes">Public instance attributes (no leading underscore, no <c>training</c>), ordinal order.
 /// Values are long, double, bool, string, null, lists, dictionaries or <see cref="CheckpointTensor"/>.</param>
 /// <param name="Children">Child modules in natural name order (0, 1, 2, ... 10; then names).</param>
-/// <param name="TensorNames">Local names of the module's own non-null parameters and buffers.</param>
+/// <param name="ParameterNames">Local names of the module's own non-null parameters (weight, bias).</param>
+/// <param name="BufferNames">Local names of its buffers (running_mean, running_var, num_batches_tracked, anchors).</param>
 public sealed record CheckpointModule(
     string Path,
     string TypeName,
     IReadOnlyDictionary<string, object?> Attributes,
     IReadOnlyList<CheckpointModule> Children,
-    IReadOnlyList<string> TensorNames)
+    IReadOnlyList<string> ParameterNames,
+    IReadOnlyList<string> BufferNames)
 {
     /// <summary>The last segment of the path ("conv", "0"...).</summary>
     public string Name => Path[(Path.LastIndexOf('.') + 1)..];

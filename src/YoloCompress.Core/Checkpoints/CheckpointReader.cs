@@ -88,8 +88,9 @@ public static class CheckpointReader
     {
         string Join(string name) => path.Length == 0 ? name : path + "." + name;
 
-        var tensorNames = new List<string>();
-        foreach (var group in new[] { "_parameters", "_buffers" })
+        var parameterNames = new List<string>();
+        var bufferNames = new List<string>();
+        foreach (var (group, tensorNames) in new[] { ("_parameters", parameterNames), ("_buffers", bufferNames) })
         {
             if (!obj.TryGetValue(group, out var value) || value is not Hashtable table) continue;
             foreach (DictionaryEntry entry in table)
@@ -116,7 +117,8 @@ public static class CheckpointReader
             }
         }
         children.Sort((a, b) => NaturalPathComparer.Instance.Compare(a.Path, b.Path));
-        tensorNames.Sort(StringComparer.Ordinal);
+        parameterNames.Sort(StringComparer.Ordinal);
+        bufferNames.Sort(StringComparer.Ordinal);
 
         var attributes = new SortedDictionary<string, object?>(StringComparer.Ordinal);
         foreach (var (name, value) in obj)
@@ -124,7 +126,7 @@ public static class CheckpointReader
             if (name.StartsWith('_') || name == "training") continue;
             attributes[name] = PickleValues.ToPlain(value, t => Materialize(Join(name), t));
         }
-        return new CheckpointModule(path, obj.ClassName, attributes, children, tensorNames);
+        return new CheckpointModule(path, obj.ClassName, attributes, children, parameterNames, bufferNames);
     }
 
     private static CheckpointTensor Materialize(string name, PickledTensor t) =>

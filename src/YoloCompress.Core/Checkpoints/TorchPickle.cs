@@ -1,5 +1,5 @@
 using System.Collections;
-using System.Numerics;
+using System.Runtime.InteropServices;
 using Razorvine.Pickle;
 
 namespace YoloCompress.Core.Checkpoints;
@@ -47,6 +47,11 @@ internal sealed record PickledTensor(StorageRef Storage, long Offset, long[] Siz
             throw new CheckpointFormatException(path, $"tensor '{name}' reaches element {last} of storage '{Storage.Key}', which holds {Storage.Numel}.");
         var bytes = Storage.Archive.Storage(Storage.Key, Storage.Numel * Storage.ElementSize);
         var result = new float[count];
+        if (IsContiguous())
+        {
+            ConvertContiguous(bytes.AsSpan((int)(Offset * Storage.ElementSize), (int)(count * Storage.ElementSize)), result);
+            return result;
+        }
         var index = new long[Size.Length];
         long source = Offset;
         for (long i = 0; i < count; i++)
@@ -63,6 +68,35 @@ internal sealed record PickledTensor(StorageRef Storage, long Offset, long[] Siz
             }
         }
         return result;
+    }
+
+    private bool IsContiguous()
+    {
+        long expected = 1;
+        for (int d = Size.Length - 1; d >= 0; d--)
+        {
+            if (Size[d] != 1 && Stride[d] != expected) return false;
+            expected *= Size[d];
+        }
+        return true;
+    }
+
+    private void ConvertContiguous(ReadOnlySpan<byte> source, Span<float> target)
+    {
+        switch (Storage.Type)
+        {
+            case StorageType.Float:
+                MemoryMarshal.Cast<byte, float>(source).CopyTo(target);
+                break;
+            case StorageType.Half:
+                var halves = MemoryMarshal.Cast<byte, Half>(source);
+                for (int i = 0; i < halves.Length; i++) target[i] = (float)halves[i];
+                break;
+            default:
+                var bytes = source.ToArray();
+                for (int i = 0; i < target.Length; i++) target[i] = Element(bytes, i);
+                break;
+        }
     }
 
     private float Element(byte[] bytes, long i)

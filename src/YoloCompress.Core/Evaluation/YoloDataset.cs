@@ -48,6 +48,17 @@ public sealed class YoloDataset
     /// <summary>Number of labelled objects over all images.</summary>
     public int LabelCount => Samples.Sum(s => s.Labels.Count);
 
+    /// <summary>At most <paramref name="maxImages"/> samples, evenly spaced over the ordered set (the i-th of N
+    /// chosen from n is sample floor(i * n / N)): a cheaper, deterministic proxy for repeated evaluations.</summary>
+    public YoloDataset Subset(int maxImages)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxImages);
+        if (maxImages >= Samples.Count) return this;
+        var chosen = new YoloSample[maxImages];
+        for (int i = 0; i < maxImages; i++) chosen[i] = Samples[(int)((long)i * Samples.Count / maxImages)];
+        return new YoloDataset(Root, chosen);
+    }
+
     /// <summary>Reads the dataset at <paramref name="directory"/> (labels now, images later).</summary>
     /// <exception cref="DirectoryNotFoundException">No <c>images</c> folder.</exception>
     /// <exception cref="InvalidDataException">No images, or a malformed label file (the message names file and line).</exception>

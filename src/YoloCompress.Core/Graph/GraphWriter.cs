@@ -61,8 +61,6 @@ internal sealed class GraphWriter
         return name;
     }
 
-    public bool Has(string name) => _names.Contains(name);
-
     public void Input(string name, params object[] dims) => Graph.Input.Add(ValueInfo(name, dims));
 
     public void Output(string name, params object[] dims) => Graph.Output.Add(ValueInfo(name, dims));

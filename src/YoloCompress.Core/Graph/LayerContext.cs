@@ -6,8 +6,12 @@ namespace YoloCompress.Core.Graph;
 /// checks that turn a disagreement between checkpoint and architecture into a message naming the layer.</summary>
 internal sealed class LayerContext
 {
-    public LayerContext(YoloCheckpoint checkpoint, LayerSpec spec)
+    private readonly ISet<string> _usedTensors;
+
+    /// <param name="usedTensors">Collects the name of every checkpoint tensor the layer reads.</param>
+    public LayerContext(YoloCheckpoint checkpoint, LayerSpec spec, ISet<string> usedTensors)
     {
+        _usedTensors = usedTensors;
         Checkpoint = checkpoint;
         Spec = spec;
         Path = $"model.{spec.Index}";
@@ -45,6 +49,7 @@ internal sealed class LayerContext
         var tensor = Checkpoint.FindTensor(name) ?? throw Fail($"the checkpoint has no tensor '{name}' (expected shape {CheckpointTensor.FormatShape(expected)}).");
         if (!tensor.HasShape(expected))
             throw Fail($"tensor '{name}' has shape {tensor.ShapeText} in the checkpoint, but the architecture implies {CheckpointTensor.FormatShape(expected)}.");
+        _usedTensors.Add(name);
         return tensor;
     }
 

@@ -35,10 +35,11 @@ public static class YoloGraphBuilder
         var outputs = new List<Feature>();
         var input = new Feature(InputName, arch.InputChannels, inputSize, inputSize);
         int predictions = -1;
+        var usedTensors = new HashSet<string>(StringComparer.Ordinal);
 
         foreach (var spec in arch.Layers)
         {
-            var layer = new LayerContext(checkpoint, spec);
+            var layer = new LayerContext(checkpoint, spec, usedTensors);
             var inputs = spec.From.Select(f => Resolve(layer, outputs, input, f)).ToList();
             if (spec.Module == "Detect")
             {
@@ -52,6 +53,7 @@ public static class YoloGraphBuilder
             throw new YoloGraphException($"Checkpoint '{checkpoint.SourcePath}': the architecture has no Detect layer.");
 
         graph.Output(OutputName, "batch", (long)predictions, (long)(arch.ClassCount + 5));
+        RequireAllWeightsUsed(checkpoint, usedTensors);
         return Assemble(graph.Graph, checkpoint, inputSize);
     }
 
@@ -114,6 +116,22 @@ public static class YoloGraphBuilder
         // nn.ConvTranspose2d(c1, c2, k, s=1, p=0, output_padding=0, groups=1, bias=True, dilation=1)
         _ => e.ConvTranspose(l, path, x, c2, l.KernelArg(1, 1), l.IntArg(5, 1), "ConvTranspose2d"),
     };
+
+    /// <summary>A weight the graph does not read means the yaml and the module tree describe different networks
+    /// (a layer skipped, a branch missed); building on would silently compute something else.</summary>
+    private static void RequireAllWeightsUsed(YoloCheckpoint checkpoint, HashSet<string> used)
+    {
+        var unused = checkpoint.Tensors.Keys
+            .Where(name => name.StartsWith("model.", StringComparison.Ordinal) && !used.Contains(name))
+            .Where(name => !IgnoredSuffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal)))
+            .ToList();
+        if (unused.Count > 0)
+            throw new YoloGraphException($"Checkpoint '{checkpoint.SourcePath}': {unused.Count} tensor(s) are not part of the network the yaml describes: " +
+                                         string.Join(", ", unused.Take(5)) + (unused.Count > 5 ? ", ..." : "") + ".");
+    }
+
+    // BatchNorm's step counter, and Detect's cached grids of older versions, carry no weights.
+    private static readonly string[] IgnoredSuffixes = { ".num_batches_tracked", ".anchor_grid", ".grid" };
 
     private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 

@@ -14,8 +14,10 @@ public sealed record CompressionSettings
     /// <summary>Fraction of prunable channels removed, 0 (off) to 0.9. Default 0.</summary>
     public double PruneRatio { get; init; }
 
-    /// <summary>How channels are ranked: l1, l2, bn-scale, activation-mean, activation-variance, random. Default activation-variance.</summary>
-    public string PruneCriterion { get; init; } = "activation-variance";
+    /// <summary>How channels are ranked: l1, l2, bn-scale, activation-mean, activation-variance,
+    /// activation-variance-weighted (variance times how strongly consumers read the channel), random.
+    /// Default activation-variance-weighted.</summary>
+    public string PruneCriterion { get; init; } = "activation-variance-weighted";
 
     /// <summary>uniform (the same ratio in every group) or global (one ranking across groups). Default uniform.</summary>
     public string PruneScope { get; init; } = "uniform";

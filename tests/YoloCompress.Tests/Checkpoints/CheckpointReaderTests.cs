@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using YoloCompress.Core.Checkpoints;
 using YoloCompress.Tests.Support;
 
@@ -64,7 +65,9 @@ public class CheckpointReaderTests
         Assert.Equal(new long[] { 2, 2 }, conv.GetInts("stride"));
         Assert.Equal(new long[] { 2, 2 }, conv.GetInts("padding"));
         Assert.Equal(1, conv.GetInt("groups"));
-        Assert.Equal(new[] { "weight" }, conv.TensorNames);
+        Assert.Equal(new[] { "weight" }, conv.ParameterNames);
+        Assert.Equal(new[] { "num_batches_tracked", "running_mean", "running_var" }, ckpt.Module("model.0.bn").BufferNames);
+        Assert.Equal(new[] { "anchors" }, ckpt.Module("model.24").BufferNames);
         Assert.Equal(0.001, ckpt.Module("model.0.bn").GetDouble("eps"), 9);
         Assert.Equal("SiLU", ckpt.Module("model.0.act").ClassName);
         Assert.Equal("C3", ckpt.Module("model.2").ClassName);
@@ -113,5 +116,43 @@ public class CheckpointReaderTests
     {
         Assert.Equal(new[] { "face" }, CheckpointReader.Read(TestData.Weights("yolov5n-face-1cls.pt")).Names);
         Assert.Equal(new[] { "bss", "ls" }, CheckpointReader.Read(TestData.Weights("yolov5n-shopping-2cls.pt")).Names);
+    }
+
+    [Fact]
+    public void Takes_ema_when_it_is_set()
+    {
+        // Rewrite yolov5n's trailing "'ema': None" as "'ema': <the model object>" (BINGET 5, the memoised Model).
+        var dir = TestData.NewTempFolder();
+        try
+        {
+            var path = Path.Combine(dir, "with-ema.pt");
+            using (var source = ZipFile.OpenRead(TestData.Yolov5n))
+            using (var target = ZipFile.Open(path, ZipArchiveMode.Create))
+                foreach (var entry in source.Entries)
+                {
+                    using var input = entry.Open();
+                    using var buffer = new MemoryStream();
+                    input.CopyTo(buffer);
+                    var data = buffer.ToArray();
+                    if (entry.FullName.EndsWith("data.pkl"))
+                    {
+                        var key = "X\u0003\0\0\0ema"u8.ToArray();
+                        int at = data.AsSpan().LastIndexOf(key) + key.Length;
+                        int none = Array.IndexOf(data, (byte)'N', at);
+                        Assert.InRange(none - at, 0, 5); // only a memo PUT in between
+                        data = data[..none].Concat(new byte[] { (byte)'h', 5 }).Concat(data[(none + 1)..]).ToArray();
+                    }
+                    using var output = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
+                    output.Write(data);
+                }
+
+            var ckpt = CheckpointReader.Read(path);
+            Assert.Equal("ema", ckpt.SourceKey);
+            Assert.Equal(80, ckpt.Names.Count);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 }

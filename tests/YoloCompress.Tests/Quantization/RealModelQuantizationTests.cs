@@ -16,6 +16,15 @@ namespace YoloCompress.Tests.Quantization;
 /// for coco, so agreement with their own float model is the check).</summary>
 public class RealModelQuantizationTests(ITestOutputHelper output)
 {
+    /// <summary>Intersection over union of two xyxy boxes; 0 when they do not overlap.</summary>
+    internal static float IoU(in BoundingBox a, in BoundingBox b)
+    {
+        float iw = Math.Min(a.X2, b.X2) - Math.Max(a.X1, b.X1), ih = Math.Min(a.Y2, b.Y2) - Math.Max(a.Y1, b.Y1);
+        if (iw <= 0 || ih <= 0) return 0f;
+        float inter = iw * ih;
+        return inter / (a.Area + b.Area - inter);
+    }
+
     private static readonly string[] Images = Directory.GetFiles(Path.Combine(TestData.Coco128, "images", "train2017"), "*.jpg")
         .Order(StringComparer.Ordinal).ToArray();
 
@@ -117,7 +126,7 @@ public class RealModelQuantizationTests(ITestOutputHelper output)
         float bestIou = 0.5f;
         foreach (var o in others)
         {
-            float iou = BoundingBox.IoU(o.Box, d.Box);
+            float iou = IoU(o.Box, d.Box);
             if (o.ClassId == d.ClassId && iou > bestIou) (best, bestIou) = (o, iou);
         }
         return best;

@@ -16,9 +16,19 @@ public class ClassNamesTests
     [Fact]
     public void Parse_PythonList_AndEscapes()
     {
-        var names = ClassNames.Parse("['bss', 'ls', 'it\\'s']");
+        var names = ClassNames.Parse("['bss', 'ls', 'it\\'s', 'tab\\there', 'bell\\x07', 'caf\\u00e9']");
 
-        Assert.Equal(["bss", "ls", "it's"], names.Values);
+        Assert.Equal(["bss", "ls", "it's", "tab\there", "bell\a", "café"], names.Values);
+    }
+
+    [Fact]
+    public void Parse_ReadsWhatTheGraphBuilderWrites()
+    {
+        string[] names = ["person", "it's", "say \"hi\"", "both ' and \"", "back\\slash", "new\nline"];
+
+        var parsed = ClassNames.Parse(YoloCompress.Core.Graph.ModelMetadata.NamesRepr(names));
+
+        Assert.Equal(names, parsed.Values);
     }
 
     [Fact]

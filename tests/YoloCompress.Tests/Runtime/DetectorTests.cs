@@ -22,6 +22,7 @@ public class DetectorTests
         Assert.Equal((64, 64), (detector.InputWidth, detector.InputHeight));
         Assert.Equal(2, detector.ClassCount);
         Assert.Equal(["cat", "dog"], detector.Names);
+        Assert.Equal("{0: 'cat', 1: 'dog'}", detector.Metadata["names"]);
 
         // 128x64 image -> scale 0.5, 64x32 inside the input, 16 rows of padding on top.
         var image = new RgbImage(128, 64, new byte[128 * 64 * 3]);

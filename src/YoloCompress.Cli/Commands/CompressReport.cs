@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using YoloCompress.Core.Budgets;
+using YoloCompress.Core.Diagnostics;
+using YoloCompress.Core.Pipeline;
+using YoloCompress.Core.Profiles;
+
+namespace YoloCompress.Cli.Commands;
+
+/// <summary>What `compress` prints: diagnostics (for people, or canonical for MSBuild), progress on
+/// standard error, one summary line, and with --json a summary object for scripts.</summary>
+internal sealed class CompressReport(CompressOptions options, TextWriter output, TextWriter error)
+{
+    private const string ToolName = "dotnet-yolo-compress";
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly List<Diagnostic> _diagnostics = [];
+    private CompressionRequest? _request;
+    private ResolvedProfile? _profile;
+
+    public string? CacheKey { get; set; }
+
+    public void Begin(CompressionRequest request, ResolvedProfile profile)
+    {
+        _request = request;
+        _profile = profile;
+        Progress($"{request.OutputName}: profile {profile.Name} ({string.Join(" <- ", profile.Chain)}), {request.CalibrationImages.Count} calibration images");
+    }
+
+    public void Progress(string line)
+    {
+        if (!options.Json || options.MsBuild)
+            error.WriteLine(line);
+    }
+
+    public void Verbose(string text) => error.WriteLine(text);
+
+    public void Add(Diagnostic diagnostic)
+    {
+        _diagnostics.Add(diagnostic);
+        // MSBuild reads both streams; canonical lines on standard output keep their order with the summary.
+        if (options.MsBuild)
+            output.WriteLine(diagnostic.ToCanonicalString(ToolName));
+        else
+            error.WriteLine(diagnostic.Origin?.File is { } file ? $"{diagnostic.Origin.ToCanonicalLocation(ToolName)}: {diagnostic}" : diagnostic.ToString());
+    }
+
+    /// <summary>Prints the summary and returns the exit code: 1 when any error was reported.</summary>
+    public int Finish(CompressionOutcome? outcome, bool cached, CompressionOutcome? written)
+    {
+        var success = written is not null && _diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
+        if (options.Json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(Summary(outcome, cached, written, success), JsonOptions));
+        }
+        else if (outcome is not null && _request is not null)
+        {
+            output.WriteLine(SummaryLine(_request.OutputName, _profile?.Name, outcome, cached));
+        }
+        return success ? 0 : 1;
+    }
+
+    /// <summary>"yolov5n (int8): 7.3 MB -> 2.0 MB, mAP@0.5:0.95 0.356 -> 0.349, latency 41.2 -> 25.3 ms".</summary>
+    public static string SummaryLine(string name, string? profile, CompressionOutcome outcome, bool cached)
+    {
+        var (before, after) = (outcome.Before, outcome.After);
+        var text = $"{name} ({profile}): {BudgetCheck.FormatSize(before.FileBytes)} -> {BudgetCheck.FormatSize(after.FileBytes)}"
+            + $", mAP@0.5:0.95 {Number(before.Map50To95, "0.000")} -> {Number(after.Map50To95, "0.000")}"
+            + $", latency {Number(before.LatencyMs, "0.0")} -> {Number(after.LatencyMs, "0.0")} ms";
+        return cached ? text + " (cached)" : text;
+    }
+
+    private static string Number(double? value, string format) =>
+        value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+    private object Summary(CompressionOutcome? outcome, bool cached, CompressionOutcome? written, bool success) => new
+    {
+        success,
+        name = _request?.OutputName,
+        profile = _profile?.Name,
+        profileChain = _profile?.Chain,
+        settings = _profile is null ? (JsonElement?)null : JsonDocument.Parse(_profile.ToCanonicalJson()).RootElement,
+        cacheKey = CacheKey,
+        cached,
+        calibrationImages = _request?.CalibrationImages,
+        onnx = written?.OnnxPath,
+        metadata = written?.MetadataPath,
+        before = outcome?.Before,
+        after = outcome?.After,
+        diagnostics = _diagnostics.Select(d => new
+        {
+            code = d.Code,
+            severity = d.Severity == DiagnosticSeverity.Error ? "error" : "warning",
+            message = d.Message,
+            file = d.Origin?.File,
+            line = d.Origin?.Line,
+        }),
+    };
+}

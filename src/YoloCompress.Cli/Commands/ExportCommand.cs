@@ -1,0 +1,34 @@
+using System.CommandLine;
+using System.Diagnostics;
+using YoloCompress.Core.Graph;
+
+namespace YoloCompress.Cli.Commands;
+
+/// <summary><c>export MODEL.pt -o MODEL.onnx</c>: the float32 model, as the reference exporter writes it.</summary>
+internal static class ExportCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("MODEL") { Description = "An ultralytics .pt checkpoint." };
+        var output = new Option<string>("--output", "-o") { Description = "The .onnx file to write.", Required = true };
+        var size = new Option<int>("--img") { Description = "Square input size.", DefaultValueFactory = _ => 640 };
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var command = new Command("export", "Write a float32 ONNX model (BatchNorm folded, boxes decoded in pixels).") { model, output, size, json };
+        command.SetAction(r => CliRun.Guard(() => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(size), r.GetValue(json))));
+        return command;
+    }
+
+    private static int Run(string ptPath, string onnxPath, int inputSize, bool asJson)
+    {
+        var clock = Stopwatch.StartNew();
+        var exported = OnnxExport.Export(ptPath, onnxPath, inputSize);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var output = exported.Graph.Output[0];
+        var shape = string.Join(",", output.Type.TensorType.Shape.Dim.Select(d => d.DimParam is { Length: > 0 } p ? p : d.DimValue.ToString()));
+        if (asJson)
+            CliRun.WriteJson(new { output = onnxPath, bytes = new FileInfo(onnxPath).Length, outputShape = shape, seconds = Math.Round(seconds, 3) });
+        else
+            Console.WriteLine($"wrote {onnxPath} ({new FileInfo(onnxPath).Length:N0} bytes, {output.Name} [{shape}]) in {seconds:F2} s");
+        return 0;
+    }
+}

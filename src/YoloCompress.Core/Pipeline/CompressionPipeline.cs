@@ -1,0 +1,83 @@
+using Google.Protobuf;
+using Onnx;
+using YoloCompress.Core.Calibration;
+using YoloCompress.Core.Graph;
+using YoloCompress.Core.IO;
+using YoloCompress.Core.Pruning;
+using YoloCompress.Core.Quantization;
+
+namespace YoloCompress.Core.Pipeline;
+
+/// <summary>import -> prune (with recovery) -> fold BatchNorm -> quantize -> validate -> emit.
+/// One ONNX graph flows through every stage. Nothing is written until every stage has succeeded,
+/// and then each output is written atomically, so a failed run leaves the previous outputs intact.</summary>
+public static class CompressionPipeline
+{
+    public static CompressionOutcome Run(CompressionRequest request, IProgress<string>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var settings = request.Settings;
+        var onnxPath = Path.Combine(request.OutputDirectory, request.OutputName + ".onnx");
+        var metadataPath = Path.Combine(request.OutputDirectory, request.OutputName + ".yolo.json");
+
+        progress?.Report($"import {Path.GetFileName(request.ModelPath)}");
+        var source = ModelSource.Load(request.ModelPath, settings.InputSize);
+        var baseline = source.Folded();
+        var calibration = CalibrationImages.Letterboxed(request.CalibrationImages, settings.InputSize);
+        var validation = request.ValidationSet is null ? null : new ModelValidator(request.ValidationSet);
+
+        progress?.Report("measure the float model");
+        var before = Measure(baseline, validation, cancellation);
+
+        var working = source.WorkingGraph;
+        PruneResult? pruned = null;
+        if (settings.PruneRatio > 0)
+        {
+            progress?.Report($"prune {settings.PruneRatio:P0} by {settings.PruneCriterion}");
+            RequireCalibration(request, "PruneRatio");
+            pruned = new ChannelPruner(working, calibration).Prune(PruneOptions.FromSettings(settings));
+            working = pruned.Model;
+        }
+        cancellation.ThrowIfCancellationRequested();
+
+        var folded = pruned is null ? baseline : BatchNormFolding.Fold(working);
+        if (settings.Quantization == "int8") RequireCalibration(request, "Quantization");
+        progress?.Report($"quantize: {settings.Quantization}");
+        var quantized = ModelQuantizer.Quantize(folded, settings, request.CalibrationImages.Count > 0 ? calibration : null, cancellation);
+        var output = quantized.Model;
+        CopyMetadata(baseline, output);
+        var bytes = output.ToByteArray();
+
+        progress?.Report("measure the compressed model");
+        var after = Measure(output, validation, cancellation);
+
+        var metadata = CompressionMetadata.Create(request, source, quantized.Report, pruned, before, after);
+        cancellation.ThrowIfCancellationRequested();
+        AtomicFile.WriteAllBytes(onnxPath, bytes);
+        AtomicFile.WriteAllText(metadataPath, metadata);
+        return new CompressionOutcome(onnxPath, metadataPath, before, after);
+    }
+
+    private static ModelMetrics Measure(ModelProto model, ModelValidator? validation, CancellationToken cancellation)
+    {
+        var bytes = model.ToByteArray();
+        var stats = ModelStatistics.Compute(model);
+        var accuracy = validation?.Evaluate(bytes, cancellation);
+        var latency = YoloCompress.Runtime.LatencyBenchmark.Measure(bytes, threads: 1, runs: 10, warmup: 2);
+        return new ModelMetrics(bytes.LongLength, stats.Parameters, stats.GigaFlops, accuracy?.Map50, accuracy?.Map50To95, latency.MedianMs);
+    }
+
+    private static void RequireCalibration(CompressionRequest request, string setting)
+    {
+        if (request.CalibrationImages.Count == 0)
+            throw new ArgumentException($"Setting '{setting}' needs calibration images, and none were given.");
+    }
+
+    /// <summary>The reference exporter's metadata (names, stride, input size) must survive every stage:
+    /// consumers read class names from it.</summary>
+    private static void CopyMetadata(ModelProto from, ModelProto to)
+    {
+        foreach (var entry in from.MetadataProps)
+            ModelMetadata.Set(to, entry.Key, entry.Value);
+    }
+}

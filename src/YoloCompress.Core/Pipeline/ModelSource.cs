@@ -1,0 +1,39 @@
+using Onnx;
+using YoloCompress.Core.Checkpoints;
+using YoloCompress.Core.Graph;
+
+namespace YoloCompress.Core.Pipeline;
+
+/// <summary>A model to work on, from either kind of input the tool accepts: an ultralytics
+/// checkpoint (rebuilt as our working graph, BatchNorm still separate) or an ONNX model exported by
+/// the reference tool (BatchNorm already folded).</summary>
+public sealed record ModelSource(string Path, ModelProto WorkingGraph, YoloCheckpoint? Checkpoint)
+{
+    public bool IsCheckpoint => Checkpoint is not null;
+
+    /// <summary>The graph as it is written out: BatchNorm folded into the convolutions.</summary>
+    public ModelProto Folded() => BatchNormFolding.Fold(WorkingGraph);
+
+    public static ModelSource Load(string path, int inputSize = 640)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model '{path}' does not exist.", path);
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            ModelProto model;
+            try
+            {
+                using var stream = File.OpenRead(path);
+                model = ModelProto.Parser.ParseFrom(stream);
+            }
+            catch (Google.Protobuf.InvalidProtocolBufferException e)
+            {
+                throw new InvalidDataException($"Model '{path}' is not a valid ONNX file: {e.Message}", e);
+            }
+            if (model.Graph is null || model.Graph.Node.Count == 0)
+                throw new InvalidDataException($"Model '{path}' has an empty graph.");
+            return new ModelSource(path, model, null);
+        }
+        var checkpoint = CheckpointReader.Read(path);
+        return new ModelSource(path, YoloGraphBuilder.Build(checkpoint, inputSize), checkpoint);
+    }
+}

@@ -1,0 +1,70 @@
+using Onnx;
+using YoloCompress.Core.Checkpoints;
+using YoloCompress.Core.Evaluation;
+using YoloCompress.Core.Graph;
+using YoloCompress.Runtime;
+using Google.Protobuf;
+
+namespace YoloCompress.Benchmarks;
+
+/// <summary>Where the shared data is, and the small pieces every benchmark needs: build a model, evaluate it.</summary>
+internal static class BenchmarkData
+{
+    public static string Shared { get; } =
+        Environment.GetEnvironmentVariable("YOLOCOMPRESS_SHARED_DATA") is { Length: > 0 } env ? env : FindShared();
+
+    public static string Weights(string file) => Path.Combine(Shared, "weights", file);
+
+    public static string Coco128 => Path.Combine(Shared, "coco128");
+
+    public static string Coco128Images => Path.Combine(Coco128, "images", "train2017");
+
+    public static ModelProto BuildWorkingGraph(string checkpoint, int inputSize) =>
+        YoloGraphBuilder.Build(CheckpointReader.Read(checkpoint), inputSize);
+
+    /// <summary>The first <paramref name="count"/> images of coco128 (sorted by name) as a dataset of their own,
+    /// through symbolic links in a temporary folder.</summary>
+    public static YoloDataset Coco128Subset(int count)
+    {
+        var full = YoloDataset.Load(Coco128);
+        if (count >= full.Samples.Count) return full;
+        var root = Path.Combine(Path.GetTempPath(), "yolocompress-bench", $"coco128-first{count}");
+        var images = Path.Combine(root, "images", "train2017");
+        var labels = Path.Combine(root, "labels", "train2017");
+        Directory.CreateDirectory(images);
+        Directory.CreateDirectory(labels);
+        foreach (var sample in full.Samples.Take(count))
+        {
+            Link(Path.Combine(images, Path.GetFileName(sample.ImagePath)), sample.ImagePath);
+            if (File.Exists(sample.LabelPath)) Link(Path.Combine(labels, Path.GetFileName(sample.LabelPath)), sample.LabelPath);
+        }
+        return YoloDataset.Load(root);
+    }
+
+    /// <summary>mAP of an in-memory model on a dataset.</summary>
+    public static MapResult Evaluate(ModelProto model, YoloDataset dataset, int threads)
+    {
+        using var detector = new YoloDetector(model.ToByteArray(), new YoloDetectorOptions { IntraOpThreads = threads });
+        return new MapEvaluator().Evaluate(detector, dataset);
+    }
+
+    private static void Link(string link, string target)
+    {
+        if (!File.Exists(link)) File.CreateSymbolicLink(link, target);
+    }
+
+    private static DirectoryInfo? Above(string start)
+    {
+        var dir = new DirectoryInfo(start);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "YoloCompress.Build.sln"))) dir = dir.Parent;
+        return dir;
+    }
+
+    private static string FindShared()
+    {
+        // From the build output (dotnet run) or, for a copied build, from the working directory.
+        var dir = Above(AppContext.BaseDirectory) ?? Above(Environment.CurrentDirectory);
+        if (dir is null) throw new InvalidOperationException("Cannot find the repository root; set YOLOCOMPRESS_SHARED_DATA.");
+        return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
+    }
+}

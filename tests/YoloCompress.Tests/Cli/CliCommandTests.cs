@@ -1,0 +1,71 @@
+using System.Text.Json;
+using YoloCompress.Runtime;
+using YoloCompress.Tests.Support;
+
+namespace YoloCompress.Tests.Cli;
+
+/// <summary>The tool as a user runs it: real process, real files, exit codes and JSON output.</summary>
+public sealed class CliCommandTests : IDisposable
+{
+    private readonly string _temp = TestData.NewTempFolder();
+
+    public void Dispose() => Directory.Delete(_temp, recursive: true);
+
+    [Fact]
+    public void Inspect_reports_parameters_flops_and_classes_as_json()
+    {
+        var r = CliProcess.Run("inspect", TestData.Yolov5n, "--json");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var json = JsonDocument.Parse(r.StdOut);
+        Assert.Equal(1_867_405, json.RootElement.GetProperty("parameters").GetInt64());
+        Assert.InRange(json.RootElement.GetProperty("gflops").GetDouble(), 4.3, 4.6);
+        Assert.Equal(80, json.RootElement.GetProperty("classes").GetInt32());
+        Assert.Equal("person", json.RootElement.GetProperty("names")[0].GetString());
+    }
+
+    [Fact]
+    public void Export_is_deterministic_and_detect_draws_the_reference_detections()
+    {
+        var a = Path.Combine(_temp, "a.onnx");
+        var b = Path.Combine(_temp, "b.onnx");
+        Assert.Equal(0, CliProcess.Run("export", TestData.Yolov5n, "-o", a).ExitCode);
+        Assert.Equal(0, CliProcess.Run("export", TestData.Yolov5n, "-o", b).ExitCode);
+        Assert.Equal(File.ReadAllBytes(a), File.ReadAllBytes(b));
+
+        var png = Path.Combine(_temp, "bus.png");
+        var r = CliProcess.Run("detect", a, TestData.Reference("bus.jpg"), "-o", png, "--json");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var json = JsonDocument.Parse(r.StdOut);
+        var names = json.RootElement.GetProperty("detections").EnumerateArray().Select(d => d.GetProperty("name").GetString()).ToArray();
+        Assert.Equal(new[] { "person", "person", "person", "bus" }, names);
+        var drawn = RgbImage.Load(png);
+        Assert.Equal((810, 1080), (drawn.Width, drawn.Height));
+    }
+
+    [Fact]
+    public void Eval_on_the_shipped_labelled_images_prints_map()
+    {
+        var r = CliProcess.Run("eval", TestData.Samples("models/yolov5n.pt"), "--data", TestData.Samples("coco16"), "--json");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var json = JsonDocument.Parse(r.StdOut);
+        Assert.Equal(16, json.RootElement.GetProperty("images").GetInt32());
+        // The float model on these 16 images (measured: 0.544); a broken pipeline lands far away.
+        Assert.InRange(json.RootElement.GetProperty("map50To95").GetDouble(), 0.50, 0.59);
+    }
+
+    [Fact]
+    public void Bad_input_exits_non_zero_and_names_the_file()
+    {
+        var missing = Path.Combine(_temp, "missing.pt");
+        var r = CliProcess.Run("inspect", missing);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("missing.pt", r.StdErr);
+
+        var notZip = Path.Combine(_temp, "text.pt");
+        File.WriteAllText(notZip, "not a checkpoint");
+        r = CliProcess.Run("export", notZip, "-o", Path.Combine(_temp, "x.onnx"));
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("text.pt", r.StdErr);
+        Assert.False(File.Exists(Path.Combine(_temp, "x.onnx")));
+    }
+}

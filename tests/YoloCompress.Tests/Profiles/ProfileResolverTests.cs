@@ -1,0 +1,200 @@
+using YoloCompress.Core.Diagnostics;
+using YoloCompress.Core.Profiles;
+using YoloCompress.Tests.Support;
+
+namespace YoloCompress.Tests.Profiles;
+
+public sealed class ProfileResolverTests : IDisposable
+{
+    private readonly string _folder = TestData.NewTempFolder();
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private ProfileFile WriteProfiles(string json)
+    {
+        var path = Path.Combine(_folder, ProfileFile.DefaultFileName);
+        File.WriteAllText(path, json);
+        return ProfileFile.Load(path);
+    }
+
+    private static SettingOverride Set(string name, string value, string where = "--set") =>
+        new(name, value, DiagnosticOrigin.CommandLine(where));
+
+    [Fact]
+    public void NoProfileMeansInt8WithTheDocumentedDefaults()
+    {
+        var resolved = ProfileResolver.Resolve(null);
+        Assert.Equal("int8", resolved.Name);
+        Assert.Equal(new CompressionSettings(), resolved.Settings);
+        Assert.Equal("int8", resolved.Settings.Quantization);
+    }
+
+    [Fact]
+    public void BuiltInPresetsDifferWhereTheirNamesSay()
+    {
+        Assert.Equal("fp16", ProfileResolver.Resolve("fp16").Settings.Quantization);
+        var pruned = ProfileResolver.Resolve("Pruned-INT8");
+        Assert.Equal("pruned-int8", pruned.Name);
+        Assert.Equal(BuiltInProfiles.PrunedInt8Ratio, pruned.Settings.PruneRatio);
+        Assert.Equal("int8", pruned.Settings.Quantization);
+        Assert.Equal(["pruned-int8", "int8"], pruned.Chain);
+    }
+
+    [Fact]
+    public void FileProfilesExtendEachOtherAndBuiltIns()
+    {
+        var file = WriteProfiles("""
+            {
+              "profiles": {
+                "base": { "extends": "pruned-int8", "Calibration": "percentile", "KeepFloat": ["model.0*", "op:Concat"] },
+                "edge": { "extends": "base", "pruneratio": 0.2, "MaxSize": "2.5MB" }
+              }
+            }
+            """);
+        var edge = ProfileResolver.Resolve("edge", file);
+        Assert.Equal(["edge", "base", "pruned-int8", "int8"], edge.Chain);
+        Assert.Equal(0.2, edge.Settings.PruneRatio);
+        Assert.Equal("percentile", edge.Settings.Calibration);
+        Assert.Equal(["model.0*", "op:Concat"], edge.Settings.KeepFloat);
+        Assert.Equal(2_621_440L, edge.Settings.MaxSize);
+        Assert.Equal(file.Path, edge.Sources["PruneRatio"].File);
+        Assert.Equal(4, edge.Sources["PruneRatio"].Line);
+        Assert.Equal("profile 'edge'", edge.Sources["PruneRatio"].Description);
+    }
+
+    [Fact]
+    public void OverridesWinInOrderAndRecordTheirOrigin()
+    {
+        var resolved = ProfileResolver.Resolve("pruned-int8", null, [Set("PruneRatio", "0.1", "metadata"), Set("pruneRATIO", "0.3", "--set")]);
+        Assert.Equal(0.3, resolved.Settings.PruneRatio);
+        Assert.Equal("--set", resolved.Sources["PruneRatio"].Description);
+        Assert.False(resolved.Sources.ContainsKey("InputSize"));
+    }
+
+    [Fact]
+    public void ACycleIsAnErrorThatShowsIt()
+    {
+        var file = WriteProfiles("""{ "profiles": { "a": { "extends": "b" }, "b": { "extends": "c" }, "c": { "extends": "A" } } }""");
+        var error = Assert.Throws<YoloCompressException>(() => ProfileResolver.Resolve("a", file));
+        Assert.Equal("YC0004", error.Code);
+        Assert.Contains("a -> b -> c -> a", error.Message);
+        Assert.Equal(file.Path, error.Origin?.File);
+    }
+
+    [Fact]
+    public void AnUnknownSettingNamesItselfTheFileAndTheLine()
+    {
+        var file = WriteProfiles("{\n  \"profiles\": {\n    \"mine\": {\n      \"PruneRatoi\": 0.1\n    }\n  }\n}\n");
+        var error = Assert.Throws<YoloCompressException>(() => ProfileResolver.Resolve("mine", file));
+        Assert.Equal("YC0001", error.Code);
+        Assert.Contains("PruneRatoi", error.Message);
+        Assert.Contains(file.Path, error.Message);
+        Assert.Equal(4, error.Origin?.Line);
+        Assert.StartsWith($"{file.Path}(4): error YC0001: Unknown setting 'PruneRatoi'", error.Diagnostic.ToCanonicalString("tool"));
+    }
+
+    [Theory]
+    [InlineData("PruneRatio", "0.95", "between 0 and 0.9")]
+    [InlineData("PruneRatio", "0,1", "expected a number")]
+    [InlineData("Quantization", "int4", "expected one of none, int8, fp16, int8-weight-only")]
+    [InlineData("MaxSize", "2.5XB", "expected a size")]
+    [InlineData("InputSize", "650", "multiple of 32")]
+    [InlineData("CalibrationPercentile", "90", "above 90")]
+    [InlineData("PruneRecovery", "yes", "true or false")]
+    [InlineData("PruneOverrides", "model.2*", "not pattern=ratio")]
+    [InlineData("MaxLatency", "-3ms", "positive")]
+    public void ABadValueNamesTheSettingTheValueAndTheOrigin(string name, string value, string reason)
+    {
+        var error = Assert.Throws<YoloCompressException>(() => ProfileResolver.Resolve(null, null, [new SettingOverride(name, value, new DiagnosticOrigin("/p/App.csproj", "YoloModel metadata"))]));
+        Assert.Equal("YC0002", error.Code);
+        Assert.Contains($"'{value}'", error.Message);
+        Assert.Contains(name, error.Message);
+        Assert.Contains(reason, error.Message);
+        Assert.Contains("/p/App.csproj", error.Message);
+        Assert.Equal("/p/App.csproj", error.Origin?.File);
+    }
+
+    [Theory]
+    [InlineData("1234", 1234L)]
+    [InlineData("800KB", 819_200L)]
+    [InlineData("2.5MB", 2_621_440L)]
+    [InlineData("2.5 mib", 2_621_440L)]
+    [InlineData("1GB", 1_073_741_824L)]
+    public void SizesAcceptBinaryUnits(string text, long bytes) =>
+        Assert.Equal(bytes, ProfileResolver.Resolve(null, null, [Set("MaxSize", text)]).Settings.MaxSize);
+
+    [Fact]
+    public void NoneClearsAnInheritedBudget()
+    {
+        var file = WriteProfiles("""{ "profiles": { "strict": { "MaxSize": "1MB", "MaxMapDrop": 0.01 } } }""");
+        var resolved = ProfileResolver.Resolve("strict", file, [Set("MaxSize", "none")]);
+        Assert.Null(resolved.Settings.MaxSize);
+        Assert.Equal(0.01, resolved.Settings.MaxMapDrop);
+    }
+
+    [Fact]
+    public void AnUnusedProfilesMistakeDoesNotBreakOthers()
+    {
+        var file = WriteProfiles("""{ "profiles": { "broken": { "Nonsense": 1 }, "fine": { "PruneRatio": 0.1 } } }""");
+        Assert.Equal(0.1, ProfileResolver.Resolve("fine", file).Settings.PruneRatio);
+    }
+
+    [Fact]
+    public void AnUnknownProfileListsTheKnownOnes()
+    {
+        var file = WriteProfiles("""{ "profiles": { "mine": { "extends": "int9" } } }""");
+        var error = Assert.Throws<YoloCompressException>(() => ProfileResolver.Resolve("mine", file));
+        Assert.Equal("YC0003", error.Code);
+        Assert.Contains("'int9'", error.Message);
+        Assert.Contains("pruned-int8", error.Message);
+        Assert.Equal(file.Path, error.Origin?.File);
+        Assert.Equal("YC0003", Assert.Throws<YoloCompressException>(() => ProfileResolver.Resolve("nope")).Code);
+    }
+
+    [Fact]
+    public void AFileProfileMayNotHideABuiltIn()
+    {
+        var error = Assert.Throws<YoloCompressException>(() => WriteProfiles("""{ "profiles": { "INT8": { "PruneRatio": 0.1 } } }"""));
+        Assert.Equal("YC0006", error.Code);
+    }
+
+    [Fact]
+    public void MalformedJsonPointsAtItsLine()
+    {
+        var error = Assert.Throws<YoloCompressException>(() => WriteProfiles("{\n  \"profiles\": {\n    \"a\": { \"PruneRatio\": 0.1, }\n    oops\n  }\n}"));
+        Assert.Equal("YC0005", error.Code);
+        Assert.NotNull(error.Origin?.Line);
+        Assert.InRange(error.Origin!.Line!.Value, 3, 4);
+    }
+
+    [Fact]
+    public void AnUnexpectedTopLevelKeyIsRefused()
+    {
+        var error = Assert.Throws<YoloCompressException>(() => WriteProfiles("""{ "profile": { } }"""));
+        Assert.Equal("YC0005", error.Code);
+        Assert.Contains("'profile'", error.Message);
+    }
+
+    [Fact]
+    public void EverySettingHasOneParserAndOneCanonicalKey()
+    {
+        var properties = typeof(CompressionSettings).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Order(StringComparer.Ordinal);
+        Assert.Equal(properties, SettingDefinitions.All.Select(d => d.Name));
+    }
+
+    [Fact]
+    public void CanonicalJsonIsSortedCompactAndCoversEverySetting()
+    {
+        var settings = ProfileResolver.Resolve("pruned-int8", null, [Set("KeepFloat", "b;a"), Set("MaxSize", "1KB"), Set("CalibrationPercentile", "99.99")]).Settings;
+        var json = CanonicalSettingsJson.Write(settings);
+        Assert.StartsWith("""{"ActivationType":"uint8","Calibration":"mse","CalibrationCount":64,"CalibrationPercentile":99.99,""", json);
+        Assert.Contains("""
+            "KeepFloat":["b","a"],"MaxLatency":null,"MaxMapDrop":null,"MaxSize":1024,
+            """.Trim(), json);
+        Assert.Contains("\"PruneRatio\":0.05,", json);
+        Assert.DoesNotContain(" ", json);
+        Assert.Equal(json, CanonicalSettingsJson.Write(settings with { }));
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal(SettingDefinitions.All.Count, document.RootElement.EnumerateObject().Count());
+    }
+}
