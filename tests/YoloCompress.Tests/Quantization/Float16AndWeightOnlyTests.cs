@@ -72,7 +72,7 @@ public class Float16AndWeightOnlyTests
         var none = ModelQuantizer.Quantize(model, settings with { Quantization = "none" }, null);
         Assert.Equal(model.ToByteArray(), none.Model.ToByteArray());
         var int8 = ModelQuantizer.Quantize(model, settings, TinyModels.Inputs(4));
-        Assert.Equal(("int8", "mse", 4), (int8.Report.Mode, int8.Report.Calibration, int8.Report.CalibrationImages));
+        Assert.Equal(("int8", "percentile", 4), (int8.Report.Mode, int8.Report.Calibration, int8.Report.CalibrationImages));
         Assert.Contains("calibration images", Assert.Throws<ArgumentException>(() => ModelQuantizer.Quantize(model, settings, null)).Message);
     }
 }
