@@ -54,6 +54,15 @@ public sealed class QdqPlan
             t.Length > 0 && !index.IsInitializer(t) && index.Producer(t)?.OpType != "Constant"
             && types.TryGetValue(t, out var type) && type == DataType.Float;
 
+        // Whether a tensor comes out of a quantized node, looking through pass-through ops (decided in phase 2).
+        bool ProducedQuantized(string tensor)
+        {
+            var producer = index.Producer(tensor);
+            if (producer is null || floatReasons.ContainsKey(producer)) return false;
+            if (quantized.ContainsKey(producer)) return true;
+            return options.Registry.Find(producer.OpType) == QdqOpKind.PassThrough && producer.Input.Count > 0 && ProducedQuantized(producer.Input[0]);
+        }
+
         // Phase 1: every node but the pass-through ops, which depend on their input being quantized.
         foreach (var node in graph.Node)
         {
@@ -76,7 +85,7 @@ public sealed class QdqPlan
                 reason = ConvProblem(node, index, IsActivation);
             else if (kind == QdqOpKind.Elementwise && node.Input.FirstOrDefault(i => !IsActivation(i)) is { } constant)
                 reason = $"input '{constant}' is not a float activation (constant or non-float)";
-            else if (kind == QdqOpKind.Elementwise && !node.Input.Any(i => index.Producer(i) is { } p && quantized.ContainsKey(p)))
+            else if (kind == QdqOpKind.Elementwise && !node.Input.Any(ProducedQuantized))
                 // Quantizing it would only add a Q per input: an element-wise op is as fast in float, and
                 // ORT fuses float patterns there (SiLU after the float first conv becomes QuickGelu).
                 reason = "all its inputs are float (integer regions start at a quantized conv)";
