@@ -12,7 +12,9 @@ public sealed record QuantizationResult(ModelProto Model, QuantizationReport Rep
 /// according to a <see cref="QdqPlan"/> and calibrated ranges. Each quantized tensor gets one
 /// QuantizeLinear after its producer and one DequantizeLinear per consumer (ONNX Runtime fuses a
 /// DQ -> op -> Q group only when each DQ feeds that op alone); weights become int8 initializers
-/// behind a per-channel DequantizeLinear, biases int32.</summary>
+/// behind a per-channel DequantizeLinear, biases int32. The QuantizeLinear, DequantizeLinear and Cast
+/// nodes it adds are unnamed (their outputs carry the tensor's name plus _quantized, _dequantized...):
+/// node names would add 1% to the file for nothing a tool needs.</summary>
 public static class QdqQuantizer
 {
     /// <summary>Plans, calibrates and quantizes: the whole static int8 flow.</summary>
@@ -182,7 +184,7 @@ public static class QdqQuantizer
             _initializers.Add(OnnxTensors.Float(scale, ReadOnlySpan<long>.Empty, new[] { p.Scale }));
             _initializers.Add(ZeroPointScalar(zeroPoint, p.ZeroPoint));
             var quantized = _names.Take(tensor + "_quantized");
-            _nodes.Add(OnnxNodes.Node("QuantizeLinear", _names.Take(tensor + "_QuantizeLinear"),
+            _nodes.Add(OnnxNodes.Node("QuantizeLinear", "",
                 new[] { source, scale, zeroPoint }, new[] { quantized }));
             _qdq[tensor] = (scale, zeroPoint, quantized);
         }
@@ -192,7 +194,7 @@ public static class QdqQuantizer
             if (!_qdq.TryGetValue(tensor, out var q))
                 throw new InvalidOperationException($"Tensor '{tensor}' is read before its QuantizeLinear; is the graph topologically sorted?");
             output ??= _names.Take(tensor + "_dequantized");
-            _nodes.Add(OnnxNodes.Node("DequantizeLinear", _names.Take(tensor + "_DequantizeLinear"),
+            _nodes.Add(OnnxNodes.Node("DequantizeLinear", "",
                 new[] { q.Quantized, q.Scale, q.ZeroPoint }, new[] { output }));
             return output;
         }
@@ -233,7 +235,7 @@ public static class QdqQuantizer
             _initializers.Add(quantized);
             _initializers.Add(scale);
             var output = _names.Take(name + "_dequantized");
-            _nodes.Add(OnnxNodes.Node("DequantizeLinear", _names.Take(name + "_DequantizeLinear"),
+            _nodes.Add(OnnxNodes.Node("DequantizeLinear", "",
                 new[] { quantized.Name, scale.Name }, new[] { output }, OnnxNodes.Int("axis", 0)));
             return output;
         }
@@ -251,7 +253,7 @@ public static class QdqQuantizer
                 System.Runtime.InteropServices.MemoryMarshal.AsBytes(halves.AsSpan()));
             _initializers.Add(stored);
             var output = _names.Take(weight.Name + "_fp32");
-            _nodes.Add(OnnxNodes.Node("Cast", _names.Take(weight.Name + "_Cast"), new[] { stored.Name }, new[] { output },
+            _nodes.Add(OnnxNodes.Node("Cast", "", new[] { stored.Name }, new[] { output },
                 OnnxNodes.Int("to", (long)DataType.Float)));
             node.Input[1] = output;
             removed.Add(weight.Name);
