@@ -70,7 +70,7 @@ internal static class QuantBenchmark
             {
                 r.Variant,
                 F(r.Map.Map50, "0.000"), F(r.Map.Map50To95, "0.000"),
-                F(bytes / 1e6, "0.00"), F(100.0 * bytes / floatBytes, "0.0") + "%",
+                F(bytes / 1e6, "0.00"), F(100.0 * bytes / floatBytes, "0.00") + "%",
                 F(medians[i], "0.0"), floatLatency is { } f ? F(medians[i] / f, "0.00") + "x" : "-",
                 r.Child is null ? "-" : F(r.Child.CalibrationSeconds, "0.0"),
                 r.Child is null ? "-" : F(r.Child.PeakMegabytes, "0"),
