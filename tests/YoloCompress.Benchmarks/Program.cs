@@ -6,6 +6,13 @@ var commands = new Dictionary<string, Func<string[], int>>(StringComparer.Ordina
     ["prune"] = PruneBenchmark.Run,
     ["prune-plot"] = PruneBenchmark.PlotFromCsv,
     ["prune-experiment"] = PruneExperiment.Run,
+    // Quantization: the float-vs-variants table, and development aids behind it.
+    ["quant"] = QuantBenchmark.Run,
+    [QuantBenchmark.ChildCommand] = QuantBenchmark.Child,
+    ["quant-explore"] = QuantExplore.Run,
+    ["inspect"] = Inspect.Run,
+    ["latency"] = InterleavedLatency.Run,
+    ["sizes"] = Sizes.Run,
 };
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
 {

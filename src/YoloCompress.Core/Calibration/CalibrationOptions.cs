@@ -6,8 +6,8 @@ namespace YoloCompress.Core.Calibration;
 /// <see cref="CompressionSettings"/>; <see cref="FromSettings"/> maps and validates them.</summary>
 public sealed record CalibrationOptions
 {
-    /// <summary>The range selection method. Default <see cref="CalibrationMethod.Mse"/>.</summary>
-    public CalibrationMethod Method { get; init; } = CalibrationMethod.Mse;
+    /// <summary>The range selection method. Default <see cref="CalibrationMethod.Percentile"/>.</summary>
+    public CalibrationMethod Method { get; init; } = CalibrationMethod.Percentile;
 
     /// <summary>For <see cref="CalibrationMethod.Percentile"/>: the percentile kept, in (90, 100]. Default 99.999.</summary>
     public double Percentile { get; init; } = 99.999;

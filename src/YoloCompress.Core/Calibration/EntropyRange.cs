@@ -13,12 +13,19 @@ internal static class EntropyRange
     private const int MaxCandidates = 512;
     private const double Epsilon = 1e-4;
 
+    /// <summary>The search runs on a histogram with this many bins per quantization level (adjacent bins
+    /// merged). KL compares P with Q spread evenly inside each level, so the finer the histogram, the
+    /// more it penalises that flattening against clipping: on 2048 bins (TensorRT's) it clips SiLU
+    /// activations to an eighth of their range and yolov5n loses 8 mAP points (0.273 against 0.355);
+    /// at two bins a level the narrowest window is half the range and the loss is about 1 point.</summary>
+    private const int BinsPerLevel = 2;
+
     public static TensorRange Select(Histogram histogram, bool symmetric)
     {
         if (histogram.Total == 0) return new TensorRange(0, 0);
         if (symmetric)
         {
-            var folded = histogram.FoldAbsolute();
+            var folded = histogram.FoldAbsolute().Coarsen(BinsPerLevel * 128);
             float t = folded.Max;
             double best = double.MaxValue;
             foreach (int j in Candidates(128, folded.Bins))
@@ -28,7 +35,7 @@ internal static class EntropyRange
             }
             return new TensorRange(-t, t);
         }
-        return SelectAsymmetric(histogram, levels: 256);
+        return SelectAsymmetric(histogram.Coarsen(BinsPerLevel * 256), levels: 256);
     }
 
     private static TensorRange SelectAsymmetric(Histogram h, int levels)

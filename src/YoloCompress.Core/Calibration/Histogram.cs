@@ -76,6 +76,18 @@ internal sealed class Histogram
         return folded;
     }
 
+    /// <summary>The same histogram with at most <paramref name="bins"/> bins, adjacent bins merged
+    /// (a whole number of them per new bin, so edges stay edges).</summary>
+    public Histogram Coarsen(int bins)
+    {
+        if (bins >= Bins) return this;
+        int factor = (Bins + bins - 1) / bins;
+        int count = (Bins + factor - 1) / factor;
+        var merged = new long[count];
+        for (int i = 0; i < _counts.Length; i++) merged[i / factor] += _counts[i];
+        return new Histogram(Min, Min + count * factor * Width, merged);
+    }
+
     /// <summary>The value below which <paramref name="fraction"/> of the counts lie, interpolated
     /// linearly inside the bin where it falls.</summary>
     public float Quantile(double fraction)

@@ -39,8 +39,9 @@ public sealed record CompressionSettings
     /// <summary>none (float32), int8 (static QDQ), fp16, int8-weight-only. Default int8.</summary>
     public string Quantization { get; init; } = "int8";
 
-    /// <summary>Activation calibration method: minmax, percentile, entropy, mse. Default mse.</summary>
-    public string Calibration { get; init; } = "mse";
+    /// <summary>Activation calibration method: minmax, percentile, entropy, mse. Default percentile
+    /// (on yolov5n, coco128: mAP@0.5:0.95 0.356 against float 0.355; mse 0.351, minmax 0.352, entropy 0.347).</summary>
+    public string Calibration { get; init; } = "percentile";
 
     /// <summary>Percentile kept by the percentile method, in (90, 100]. Default 99.999.</summary>
     public double CalibrationPercentile { get; init; } = 99.999;

@@ -43,14 +43,25 @@ public sealed class QdqPlan
         var graph = model.Graph;
         var index = new GraphIndex(graph);
         var types = TensorTypes.Infer(graph);
-        var tail = options.KeepDecodeTailFloat ? DecodeTail.Find(graph).ToHashSet() : new HashSet<NodeProto>();
+        var tailNodes = DecodeTail.Find(graph).ToHashSet();
+        var tail = options.KeepDecodeTailFloat ? tailNodes : new HashSet<NodeProto>();
         var matchedPatterns = new HashSet<NodePattern>();
+        var stem = graph.Node.Where(n => n.OpType == "Conv").Take(Math.Max(0, options.FloatStemConvs)).ToHashSet();
         var floatReasons = new Dictionary<NodeProto, string>();
         var quantized = new Dictionary<NodeProto, QdqOpKind>();
 
         bool IsActivation(string t) =>
             t.Length > 0 && !index.IsInitializer(t) && index.Producer(t)?.OpType != "Constant"
             && types.TryGetValue(t, out var type) && type == DataType.Float;
+
+        // Whether a tensor comes out of a quantized node, looking through pass-through ops (decided in phase 2).
+        bool ProducedQuantized(string tensor)
+        {
+            var producer = index.Producer(tensor);
+            if (producer is null || floatReasons.ContainsKey(producer)) return false;
+            if (quantized.ContainsKey(producer)) return true;
+            return options.Registry.Find(producer.OpType) == QdqOpKind.PassThrough && producer.Input.Count > 0 && ProducedQuantized(producer.Input[0]);
+        }
 
         // Phase 1: every node but the pass-through ops, which depend on their input being quantized.
         foreach (var node in graph.Node)
@@ -66,10 +77,18 @@ public sealed class QdqPlan
             }
             else if (kind is null)
                 reason = $"op type {node.OpType} is not in the quantization registry";
+            else if (kind == QdqOpKind.Conv && stem.Contains(node))
+                reason = "stem conv, among the first from the input (FloatStemConvs)";
+            else if (kind == QdqOpKind.Conv && options.KeepHeadConvsFloat && IsHeadConv(node, index, tailNodes))
+                reason = "head conv: only the decode tail reads it (KeepHeadConvsFloat)";
             else if (kind == QdqOpKind.Conv)
                 reason = ConvProblem(node, index, IsActivation);
             else if (kind == QdqOpKind.Elementwise && node.Input.FirstOrDefault(i => !IsActivation(i)) is { } constant)
                 reason = $"input '{constant}' is not a float activation (constant or non-float)";
+            else if (kind == QdqOpKind.Elementwise && !node.Input.Any(ProducedQuantized))
+                // Quantizing it would only add a Q per input: an element-wise op is as fast in float, and
+                // ORT fuses float patterns there (SiLU after the float first conv becomes QuickGelu).
+                reason = "all its inputs are float (integer regions start at a quantized conv)";
             else if (kind == QdqOpKind.PassThrough)
                 continue;
             if (reason is null) quantized[node] = kind!.Value;
@@ -90,6 +109,8 @@ public sealed class QdqPlan
 
         bool IsFloatOutput(string o) => types.TryGetValue(o, out var t) && t == DataType.Float;
 
+        bool ReadByQuantized(string tensor) => index.Consumers(tensor).Any(quantized.ContainsKey);
+
         // Phase 3: the tensors, in graph order, and where their parameters come from.
         var paramsFrom = new Dictionary<string, string>(StringComparer.Ordinal);
         var ordered = new List<KeyValuePair<string, string>>();
@@ -107,7 +128,8 @@ public sealed class QdqPlan
                 if (index.Producer(input) is not { } producer || !quantized.ContainsKey(producer))
                     Add(input, input);
             foreach (var output in node.Output.Where(o => o.Length > 0))
-                Add(output, kind == QdqOpKind.PassThrough ? paramsFrom[node.Input[0]] : output);
+                if (options.QuantizeOutputsReadByFloatOnly || ReadByQuantized(output))
+                    Add(output, kind == QdqOpKind.PassThrough ? paramsFrom[node.Input[0]] : output);
         }
 
         return new QdqPlan(model, options)
@@ -127,6 +149,13 @@ public sealed class QdqPlan
         QdqOpKind.Elementwise => node.Input,
         _ => node.Input.Take(1),
     };
+
+    /// <summary>A conv whose outputs are read, and only read, by decode-tail nodes.</summary>
+    private static bool IsHeadConv(NodeProto node, GraphIndex index, HashSet<NodeProto> tail)
+    {
+        var readers = node.Output.SelectMany(index.Consumers).ToArray();
+        return readers.Length > 0 && readers.All(tail.Contains);
+    }
 
     private static string? ConvProblem(NodeProto node, GraphIndex index, Func<string, bool> isActivation)
     {

@@ -12,7 +12,9 @@ public sealed record QuantizationResult(ModelProto Model, QuantizationReport Rep
 /// according to a <see cref="QdqPlan"/> and calibrated ranges. Each quantized tensor gets one
 /// QuantizeLinear after its producer and one DequantizeLinear per consumer (ONNX Runtime fuses a
 /// DQ -> op -> Q group only when each DQ feeds that op alone); weights become int8 initializers
-/// behind a per-channel DequantizeLinear, biases int32.</summary>
+/// behind a per-channel DequantizeLinear, biases int32. The QuantizeLinear, DequantizeLinear and Cast
+/// nodes it adds are unnamed (their outputs carry the tensor's name plus _quantized, _dequantized...):
+/// node names would add 1% to the file for nothing a tool needs.</summary>
 public static class QdqQuantizer
 {
     /// <summary>Plans, calibrates and quantizes: the whole static int8 flow.</summary>
@@ -68,6 +70,7 @@ public static class QdqQuantizer
         private readonly Dictionary<string, QuantParams> _params = new(StringComparer.Ordinal);
         private readonly Dictionary<string, (string Scale, string ZeroPoint, string Quantized)> _qdq = new(StringComparer.Ordinal);
         private readonly List<NodeProto> _nodes = new();
+        private readonly Dictionary<string, string> _floatReaders = new(StringComparer.Ordinal);
         private readonly List<TensorProto> _initializers = new();
         private UniqueNames _names = null!;
 
@@ -114,11 +117,20 @@ public static class QdqQuantizer
                 }
                 else
                 {
+                    if (node.OpType == "Conv" && _plan.Options.FloatWeightsAsFloat16) StoreWeightAsFloat16(node, removed);
                     // A float consumer of a quantized node's output reads it through a DQ: the producer's
-                    // own output goes to its Q alone, or ORT cannot fuse it.
+                    // own output goes to its Q alone, or ORT cannot fuse it. Float consumers share one DQ
+                    // (ORT needs a DQ of its own only for each node it fuses), which also lets its float
+                    // fusions see one tensor, e.g. Sigmoid and Mul of the same x become QuickGelu.
                     for (int k = 0; k < node.Input.Count; k++)
-                        if (_params.ContainsKey(node.Input[k]) && _index.Producer(node.Input[k]) is { } p && _plan.QuantizedNodes.ContainsKey(p))
-                            node.Input[k] = EmitDequantize(node.Input[k]);
+                    {
+                        var t = node.Input[k];
+                        if (_params.ContainsKey(t) && _index.Producer(t) is { } p && _plan.QuantizedNodes.ContainsKey(p))
+                        {
+                            if (!_floatReaders.TryGetValue(t, out var shared)) _floatReaders[t] = shared = EmitDequantize(t);
+                            node.Input[k] = shared;
+                        }
+                    }
                 }
                 _nodes.Add(node);
 
@@ -172,7 +184,7 @@ public static class QdqQuantizer
             _initializers.Add(OnnxTensors.Float(scale, ReadOnlySpan<long>.Empty, new[] { p.Scale }));
             _initializers.Add(ZeroPointScalar(zeroPoint, p.ZeroPoint));
             var quantized = _names.Take(tensor + "_quantized");
-            _nodes.Add(OnnxNodes.Node("QuantizeLinear", _names.Take(tensor + "_QuantizeLinear"),
+            _nodes.Add(OnnxNodes.Node("QuantizeLinear", "",
                 new[] { source, scale, zeroPoint }, new[] { quantized }));
             _qdq[tensor] = (scale, zeroPoint, quantized);
         }
@@ -182,7 +194,7 @@ public static class QdqQuantizer
             if (!_qdq.TryGetValue(tensor, out var q))
                 throw new InvalidOperationException($"Tensor '{tensor}' is read before its QuantizeLinear; is the graph topologically sorted?");
             output ??= _names.Take(tensor + "_dequantized");
-            _nodes.Add(OnnxNodes.Node("DequantizeLinear", _names.Take(tensor + "_DequantizeLinear"),
+            _nodes.Add(OnnxNodes.Node("DequantizeLinear", "",
                 new[] { q.Quantized, q.Scale, q.ZeroPoint }, new[] { output }));
             return output;
         }
@@ -197,8 +209,7 @@ public static class QdqQuantizer
             var (values, scales) = WeightQuantization.QuantizeWeight(weight);
             int channels = scales.Length;
             node.Input[1] = EmitConstantDequantize(weight.Name,
-                WeightQuantization.Int8(_names.Take(weight.Name + "_quantized"), weight.Dims, values), scales,
-                WeightQuantization.Int8(_names.Take(weight.Name + "_zero_point"), new long[] { channels }, new sbyte[channels]));
+                WeightQuantization.Int8(_names.Take(weight.Name + "_quantized"), weight.Dims, values), scales);
             removed.Add(weight.Name);
 
             string? biasName = null;
@@ -208,8 +219,7 @@ public static class QdqQuantizer
                 var bias = _index.Initializer(node.Input[2])!;
                 var (bq, bscales, c) = WeightQuantization.QuantizeBias(bias, _params[input].Scale, scales);
                 node.Input[2] = EmitConstantDequantize(bias.Name,
-                    WeightQuantization.Int32(_names.Take(bias.Name + "_quantized"), bias.Dims, bq), bscales,
-                    WeightQuantization.Int32(_names.Take(bias.Name + "_zero_point"), new long[] { channels }, new int[channels]));
+                    WeightQuantization.Int32(_names.Take(bias.Name + "_quantized"), bias.Dims, bq), bscales);
                 removed.Add(bias.Name);
                 (biasName, clamped) = (bias.Name, c);
             }
@@ -217,16 +227,36 @@ public static class QdqQuantizer
                 scales.Min(), scales.Max(), (float)scales.Average(), biasName, clamped));
         }
 
-        private string EmitConstantDequantize(string name, TensorProto quantized, float[] scales, TensorProto zeroPoints)
+        /// <summary>A per-channel (axis 0) DequantizeLinear of a constant. No zero-point input: weights and
+        /// biases are symmetric, and ONNX's default zero point (0, of the data's type) says so in no bytes.</summary>
+        private string EmitConstantDequantize(string name, TensorProto quantized, float[] scales)
         {
             var scale = OnnxTensors.Float(_names.Take(name + "_scale"), new long[] { scales.Length }, scales);
             _initializers.Add(quantized);
             _initializers.Add(scale);
-            _initializers.Add(zeroPoints);
             var output = _names.Take(name + "_dequantized");
-            _nodes.Add(OnnxNodes.Node("DequantizeLinear", _names.Take(name + "_DequantizeLinear"),
-                new[] { quantized.Name, scale.Name, zeroPoints.Name }, new[] { output }, OnnxNodes.Int("axis", 0)));
+            _nodes.Add(OnnxNodes.Node("DequantizeLinear", "",
+                new[] { quantized.Name, scale.Name }, new[] { output }, OnnxNodes.Int("axis", 0)));
             return output;
+        }
+
+        /// <summary>A float conv's weight stored as float16 behind a Cast to float32.</summary>
+        private void StoreWeightAsFloat16(NodeProto node, HashSet<string> removed)
+        {
+            if (node.Input.Count < 2 || _index.Initializer(node.Input[1]) is not { DataType: (int)DataType.Float } weight
+                || _index.Consumers(weight.Name).Count != 1)
+                return;
+            var values = OnnxTensors.ToFloatArray(weight);
+            var halves = new Half[values.Length];
+            for (int i = 0; i < values.Length; i++) halves[i] = (Half)values[i];
+            var stored = OnnxTensors.Raw(_names.Take(weight.Name + "_fp16"), DataType.Float16, weight.Dims.ToArray(),
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(halves.AsSpan()));
+            _initializers.Add(stored);
+            var output = _names.Take(weight.Name + "_fp32");
+            _nodes.Add(OnnxNodes.Node("Cast", "", new[] { stored.Name }, new[] { output },
+                OnnxNodes.Int("to", (long)DataType.Float)));
+            node.Input[1] = output;
+            removed.Add(weight.Name);
         }
     }
 }

@@ -50,11 +50,10 @@ public static class WeightOnlyQuantizer
                     var (values, scales) = WeightQuantization.QuantizeWeight(weight);
                     var q = WeightQuantization.Int8(names.Take(weight.Name + "_quantized"), weight.Dims, values);
                     var scale = OnnxTensors.Float(names.Take(weight.Name + "_scale"), new long[] { scales.Length }, scales);
-                    var zeroPoint = WeightQuantization.Int8(names.Take(weight.Name + "_zero_point"), new long[] { scales.Length }, new sbyte[scales.Length]);
                     var output = names.Take(weight.Name + "_dequantized");
                     nodes.Add(OnnxNodes.Node("DequantizeLinear", names.Take(weight.Name + "_DequantizeLinear"),
-                        new[] { q.Name, scale.Name, zeroPoint.Name }, new[] { output }, OnnxNodes.Int("axis", 0)));
-                    added.AddRange(new[] { q, scale, zeroPoint });
+                        new[] { q.Name, scale.Name }, new[] { output }, OnnxNodes.Int("axis", 0)));
+                    added.AddRange(new[] { q, scale });
                     removed.Add(weight.Name);
                     node.Input[1] = output;
                     weights.Add(new WeightQuantizationRecord(NodePattern.NodeName(node), weight.Name, "int8", 0, scales.Length,

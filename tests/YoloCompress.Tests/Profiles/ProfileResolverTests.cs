@@ -187,7 +187,7 @@ public sealed class ProfileResolverTests : IDisposable
     {
         var settings = ProfileResolver.Resolve("pruned-int8", null, [Set("KeepFloat", "b;a"), Set("MaxSize", "1KB"), Set("CalibrationPercentile", "99.99")]).Settings;
         var json = CanonicalSettingsJson.Write(settings);
-        Assert.StartsWith("""{"ActivationType":"uint8","Calibration":"mse","CalibrationCount":64,"CalibrationPercentile":99.99,""", json);
+        Assert.StartsWith("""{"ActivationType":"uint8","Calibration":"percentile","CalibrationCount":64,"CalibrationPercentile":99.99,""", json);
         Assert.Contains("""
             "KeepFloat":["b","a"],"MaxLatency":null,"MaxMapDrop":null,"MaxSize":1024,
             """.Trim(), json);

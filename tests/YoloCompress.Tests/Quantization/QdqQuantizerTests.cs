@@ -12,8 +12,12 @@ public class QdqQuantizerTests
 {
     private static readonly CalibrationOptions MinMax = new() { Method = CalibrationMethod.MinMax };
 
+    /// <summary>Everything the registry knows quantized, so that the tiny graphs exercise every integer
+    /// path (the defaults keep the first conv and unconsumed outputs float; see the Defaults tests).</summary>
+    private static readonly QuantizationOptions AllInteger = new() { FloatStemConvs = 0, QuantizeOutputsReadByFloatOnly = true };
+
     private static QuantizationResult Quantize(ModelProto model, QuantizationOptions? options = null, CalibrationOptions? calibration = null) =>
-        QdqQuantizer.Quantize(model, options ?? new QuantizationOptions(), TinyModels.Inputs(8), calibration ?? MinMax);
+        QdqQuantizer.Quantize(model, options ?? AllInteger, TinyModels.Inputs(8), calibration ?? MinMax);
 
     [Fact]
     public void ConvSiluConv_RunsAsIntegerKernelsInOnnxRuntime()
@@ -56,11 +60,10 @@ public class QdqQuantizerTests
 
         var q = graph.Initializer("model.0.conv.weight_quantized")!;
         var scales = OnnxTensors.ToFloatArray(graph.Initializer("model.0.conv.weight_scale")!);
-        var zeroPoints = graph.Initializer("model.0.conv.weight_zero_point")!;
+
         Assert.Equal((int)TensorProto.Types.DataType.Int8, q.DataType);
         Assert.Equal(new long[] { 8, 3, 3, 3 }, q.Dims);
         Assert.Equal(8, scales.Length);
-        Assert.All(zeroPoints.RawData.ToByteArray(), z => Assert.Equal(0, z));
         var values = MemoryMarshal.Cast<byte, sbyte>(q.RawData.Span).ToArray();
         for (int c = 0; c < 8; c++)
         {
@@ -74,6 +77,7 @@ public class QdqQuantizerTests
         Assert.Equal(8, scales.Distinct().Count());
         var dq = result.Model.Graph.Node.Single(n => n.Input.Count > 0 && n.Input[0] == "model.0.conv.weight_quantized");
         Assert.Equal(0, OnnxNodes.GetInt(dq, "axis", -1));
+        Assert.Equal(2, dq.Input.Count); // no zero-point input: ONNX's default 0 is the symmetric zero point
         var record = result.Report.Weights.Single(w => w.Weight == "model.0.conv.weight");
         Assert.Equal((scales.Min(), scales.Max(), 8), (record.ScaleMin, record.ScaleMax, record.Channels));
     }
@@ -152,10 +156,14 @@ public class QdqQuantizerTests
 
         // Rename every node: the tail is still found.
         foreach (var n in model.Graph.Node) n.Name = "/x/" + n.OpType + n.GetHashCode();
-        var result = Quantize(model);
+        var result = Quantize(model, AllInteger with { QuantizeOutputsReadByFloatOnly = false });
         Assert.Equal(4, result.Report.FloatNodes.Count(f => f.Reason.StartsWith("decode tail")));
+        // The head conv (read only by the tail) stays float too, its weights stored as float16.
+        var head = Assert.Single(result.Report.FloatNodes, f => f.Reason.StartsWith("head conv"));
+        Assert.Equal("Conv", head.OpType);
+        Assert.Contains(result.Model.Graph.Initializer, t => t.DataType == (int)TensorProto.Types.DataType.Float16);
         var ops = TinyModels.OptimizedOps(result.Model);
-        Assert.Equal(2, ops.GetValueOrDefault("QLinearConv"));
+        Assert.Equal(1, ops.GetValueOrDefault("QLinearConv"));
         Assert.Equal(1, ops.GetValueOrDefault("Sigmoid")); // the tail's, in float
 
         var input = TinyModels.Inputs(1, seed: 3)[0];
@@ -170,7 +178,7 @@ public class QdqQuantizerTests
     [InlineData("model.0.act.sigmoid", "model.0.act")]
     public void KeepFloat_ARunOfElementwiseOps_ComputesInFloat(params string[] patterns)
     {
-        var options = new QuantizationOptions { KeepFloat = patterns.Select(p => NodePattern.Parse(p)).ToArray() };
+        var options = AllInteger with { KeepFloat = patterns.Select(p => NodePattern.Parse(p)).ToArray() };
         var result = Quantize(TinyModels.ConvSiluConv(), options);
 
         Assert.Equal(new[] { "Sigmoid", "Mul" }, result.Report.FloatNodes.Where(f => f.Reason.StartsWith("KeepFloat")).Select(f => f.OpType));
@@ -186,10 +194,11 @@ public class QdqQuantizerTests
     [Fact]
     public void KeepFloat_ByName_KeepsAConvFloatAndReportsUnmatchedEntries()
     {
-        var options = new QuantizationOptions { KeepFloat = new[] { NodePattern.Parse("model.1.conv"), NodePattern.Parse("model.9*") } };
+        var options = AllInteger with { KeepFloat = new[] { NodePattern.Parse("model.1.conv"), NodePattern.Parse("model.9*") } };
         var result = Quantize(TinyModels.ConvSiluConv(), options);
 
         Assert.Equal(new FloatNodeRecord("model.1.conv", "Conv", "KeepFloat 'model.1.conv'"), Assert.Single(result.Report.FloatNodes));
+        Assert.Contains(result.Model.Graph.Initializer, t => t.Name == "model.1.conv.weight_fp16" && t.DataType == (int)TensorProto.Types.DataType.Float16);
         Assert.Equal(new[] { "model.9*" }, result.Report.UnmatchedKeepFloat);
         Assert.DoesNotContain(result.Report.Weights, w => w.Node == "model.1.conv");
         var ops = TinyModels.OptimizedOps(result.Model);
@@ -207,7 +216,7 @@ public class QdqQuantizerTests
     [Fact]
     public void Int8Activations_AreSymmetricWithZeroPointZero()
     {
-        var options = new QuantizationOptions { ActivationType = ActivationType.Int8 };
+        var options = AllInteger with { ActivationType = ActivationType.Int8 };
         var result = Quantize(TinyModels.ConvSiluConv(), options, MinMax with { Symmetric = true });
 
         Assert.All(result.Report.Activations, a =>
@@ -242,4 +251,38 @@ public class QdqQuantizerTests
         Assert.Equal("minmax", result.Report.Calibration);
         Assert.Equal(8, result.Report.CalibrationImages);
     }
+
+    [Fact]
+    public void Defaults_KeepTheStemFloatAndOutputsNothingIntegerReadsFloat()
+    {
+        var model = TinyModels.ResidualConcatMaxPool();
+        var result = Quantize(model, new QuantizationOptions());
+
+        // The first three convs (graph order) stay float, and so do their SiLUs, whose inputs are all float.
+        var floats = result.Report.FloatNodes;
+        Assert.Equal(new[] { "model.0.conv", "model.1.cv1.conv", "model.1.m.0.conv" },
+            floats.Where(f => f.Reason.StartsWith("stem conv")).Select(f => f.Node));
+        Assert.Equal(7, floats.Count(f => f.Reason.StartsWith("all its inputs are float"))); // 3 SiLUs (6 nodes), the Add
+        // Neither the image (no integer node reads it) nor the graph output is quantized.
+        Assert.DoesNotContain(result.Report.Activations, a => a.Tensor is "images" or "output0");
+        var ops = TinyModels.OptimizedOps(result.Model);
+        Assert.Equal(2, ops.GetValueOrDefault("QLinearConv")); // model.1.cv2, model.2.cv1; model.3 outputs float
+        Assert.Equal(3, ops.GetValueOrDefault("QuickGelu"));   // the three float SiLUs, fused by ORT
+        foreach (var input in TinyModels.Inputs(2, seed: 5))
+        {
+            var expected = TinyModels.Run(model, input);
+            Assert.InRange(TinyModels.RelativeRms(expected, TinyModels.Run(result.Model, input)), 0, 0.05);
+        }
+    }
+
+    [Fact]
+    public void NothingToQuantize_NeedsNoCalibrationRun()
+    {
+        // With the default stem of three convs, this two-conv graph stays float entirely.
+        var result = Quantize(TinyModels.ConvSiluConv(), new QuantizationOptions());
+        Assert.Empty(result.Report.Activations);
+        Assert.Equal(8, result.Report.CalibrationImages);
+        AssertClose(result.Model, 0.002f);
+    }
+
 }

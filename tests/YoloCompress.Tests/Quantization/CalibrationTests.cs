@@ -1,0 +1,168 @@
+using YoloCompress.Core.Calibration;
+using YoloCompress.Core.Profiles;
+using YoloCompress.Core.Quantization;
+using YoloCompress.Tests.Support;
+
+namespace YoloCompress.Tests.Quantization;
+
+public class CalibrationTests
+{
+    private static readonly string[] Tensors = { "images", "model.0.conv", "model.0.act", "output0" };
+
+    [Fact]
+    public void MinMax_IsTheRangeTheModelActuallyProduces()
+    {
+        var model = TinyModels.ConvSiluConv();
+        var inputs = TinyModels.Inputs(4);
+        var result = ActivationCalibrator.Calibrate(model, Tensors, inputs, new CalibrationOptions { Method = CalibrationMethod.MinMax });
+
+        var outputs = inputs.SelectMany(i => TinyModels.Run(model, i, Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL)).ToArray();
+        Assert.Equal(outputs.Min(), result["output0"].Observed.Min, 5);
+        Assert.Equal(outputs.Max(), result["output0"].Observed.Max, 5);
+        Assert.Equal(inputs.SelectMany(i => i).Min(), result["images"].Observed.Min);
+        Assert.Equal(1f, result["images"].Selected.Max);
+        Assert.Equal(4, result.ImageCount);
+        Assert.Equal(Tensors.Order(StringComparer.Ordinal), result.Tensors.Keys);
+    }
+
+    [Theory]
+    [InlineData(CalibrationMethod.Percentile)]
+    [InlineData(CalibrationMethod.Entropy)]
+    [InlineData(CalibrationMethod.Mse)]
+    public void HistogramMethods_AreDeterministicAndInsideTheObservedRange(CalibrationMethod method)
+    {
+        var options = new CalibrationOptions { Method = method };
+        var a = ActivationCalibrator.Calibrate(TinyModels.ConvSiluConv(), Tensors, TinyModels.Inputs(4), options);
+        var b = ActivationCalibrator.Calibrate(TinyModels.ConvSiluConv(), Tensors, TinyModels.Inputs(4), options);
+
+        Assert.Equal(a.Tensors, b.Tensors);
+        foreach (var (_, c) in a.Tensors)
+        {
+            Assert.InRange(c.Selected.Min, c.Observed.IncludingZero().Min - 1e-5f, 0f);
+            Assert.InRange(c.Selected.Max, 0f, c.Observed.IncludingZero().Max + 1e-5f);
+        }
+    }
+
+    [Fact]
+    public void Statistics_CollectedOnce_ServeEveryMethod()
+    {
+        var stats = ActivationStatistics.Collect(TinyModels.ConvSiluConv(), Tensors, TinyModels.Inputs(3), bins: 2048);
+        foreach (var method in Enum.GetValues<CalibrationMethod>())
+            Assert.Equal(ActivationCalibrator.Calibrate(TinyModels.ConvSiluConv(), Tensors, TinyModels.Inputs(3), new CalibrationOptions { Method = method }).Tensors,
+                stats.Select(new CalibrationOptions { Method = method }).Tensors);
+    }
+
+    [Fact]
+    public void NoInputs_IsAnError()
+    {
+        var e = Assert.Throws<ArgumentException>(() =>
+            ActivationCalibrator.Calibrate(TinyModels.ConvSiluConv(), Tensors, Array.Empty<float[]>(), new CalibrationOptions()));
+        Assert.Contains("at least one input image", e.Message);
+    }
+
+    [Fact]
+    public void UnknownTensor_IsAnErrorNamingIt()
+    {
+        var e = Assert.ThrowsAny<ArgumentException>(() =>
+            ActivationCalibrator.Calibrate(TinyModels.ConvSiluConv(), new[] { "no.such.tensor" }, TinyModels.Inputs(1), new CalibrationOptions()));
+        Assert.Contains("no.such.tensor", e.Message);
+    }
+
+    [Theory]
+    [InlineData("Calibration", "kmeans")]
+    [InlineData("CalibrationPercentile", "90")]
+    [InlineData("CalibrationPercentile", "100.5")]
+    [InlineData("ActivationType", "int4")]
+    [InlineData("Quantization", "int4")]
+    [InlineData("KeepFloat", " ")]
+    public void BadSettings_AreErrorsNamingTheSetting(string setting, string value)
+    {
+        var settings = setting switch
+        {
+            "Calibration" => new CompressionSettings { Calibration = value },
+            "CalibrationPercentile" => new CompressionSettings { CalibrationPercentile = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
+            "ActivationType" => new CompressionSettings { ActivationType = value },
+            "Quantization" => new CompressionSettings { Quantization = value },
+            _ => new CompressionSettings { KeepFloat = new[] { value } },
+        };
+        var e = Assert.Throws<ArgumentException>(() =>
+        {
+            CalibrationOptions.FromSettings(settings);
+            QuantizationOptions.FromSettings(settings);
+        });
+        Assert.Contains($"'{setting}'", e.Message);
+    }
+
+    [Fact]
+    public void GoodSettings_MapToOptions()
+    {
+        var settings = new CompressionSettings
+        {
+            Calibration = "Percentile", CalibrationPercentile = 99.99, ActivationType = "int8",
+            Quantization = "int8", KeepFloat = new[] { "model.24*", "op:Concat" },
+        };
+        var c = CalibrationOptions.FromSettings(settings);
+        var q = QuantizationOptions.FromSettings(settings);
+        Assert.Equal((CalibrationMethod.Percentile, 99.99, true), (c.Method, c.Percentile, c.Symmetric));
+        Assert.Equal((QuantizationMode.Int8, ActivationType.Int8), (q.Mode, q.ActivationType));
+        Assert.Equal(new[] { "model.24*", "op:Concat" }, q.KeepFloat.Select(p => p.Text));
+    }
+
+    [Fact]
+    public void ImageSelection_IsSortedByRelativePathAndEvenlySpaced()
+    {
+        var folder = TestData.NewTempFolder();
+        try
+        {
+            var source = Directory.GetFiles(Path.Combine(TestData.Coco128, "images", "train2017"), "*.jpg").Order(StringComparer.Ordinal).Take(10).ToArray();
+            Directory.CreateDirectory(Path.Combine(folder, "b"));
+            Directory.CreateDirectory(Path.Combine(folder, "a", "deep"));
+            for (int i = 0; i < source.Length; i++)
+            {
+                var sub = i % 3 == 0 ? "b" : i % 3 == 1 ? Path.Combine("a", "deep") : "";
+                File.Copy(source[i], Path.Combine(folder, sub, $"img{i}.JPG"));
+            }
+            File.WriteAllText(Path.Combine(folder, "notes.txt"), "not an image");
+
+            var all = CalibrationImages.Select(folder, 100);
+            var relative = all.Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/')).ToArray();
+            Assert.Equal(10, relative.Length);
+            Assert.Equal(relative.Order(StringComparer.Ordinal), relative);
+            Assert.StartsWith("a/deep/", relative[0]);
+
+            var four = CalibrationImages.Select(folder, 4);
+            Assert.Equal(new[] { all[0], all[2], all[5], all[7] }, four); // floor(i * 10 / 4)
+            Assert.Equal(four, CalibrationImages.Select(folder, 4));
+
+            var tensors = CalibrationImages.Letterboxed(four.Take(2).ToArray(), 64).ToArray();
+            Assert.Equal(2, tensors.Length);
+            Assert.All(tensors, t => Assert.Equal(3 * 64 * 64, t.Length));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ImageSelection_MissingEmptyOrUnreadable_AreErrorsNamingThePath()
+    {
+        var folder = TestData.NewTempFolder();
+        try
+        {
+            var missing = Path.Combine(folder, "missing");
+            Assert.Contains(missing, Assert.Throws<DirectoryNotFoundException>(() => CalibrationImages.Select(missing, 4)).Message);
+            Assert.Contains(folder, Assert.Throws<InvalidDataException>(() => CalibrationImages.Select(folder, 4)).Message);
+
+            var broken = Path.Combine(folder, "broken.jpg");
+            File.WriteAllText(broken, "this is not a JPEG");
+            var files = CalibrationImages.Select(folder, 4);
+            var e = Assert.Throws<InvalidDataException>(() => CalibrationImages.Letterboxed(files, 64).ToArray());
+            Assert.Contains(broken, e.Message);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
