@@ -1,0 +1,65 @@
+using System.Text.Json;
+using YoloCompress.Core.Calibration;
+using YoloCompress.Core.Pipeline;
+using YoloCompress.Core.Profiles;
+using YoloCompress.Runtime;
+using YoloCompress.Tests.Support;
+
+namespace YoloCompress.Tests.Pipeline;
+
+/// <summary>The whole pipeline on the real model: outputs that load, metadata that tells the truth,
+/// byte-identical reruns, and a failed run that leaves the last good outputs alone.</summary>
+public sealed class CompressionPipelineTests : IDisposable
+{
+    private readonly string _temp = TestData.NewTempFolder();
+
+    public void Dispose() => Directory.Delete(_temp, recursive: true);
+
+    private CompressionRequest Request(string outputDir, IReadOnlyList<string>? images = null, CompressionSettings? settings = null) => new(
+        TestData.Yolov5n,
+        images ?? CalibrationImages.Select(TestData.Samples("coco16/images"), 8),
+        ValidationSet: null,
+        settings ?? new CompressionSettings { CalibrationCount = 8 },
+        "int8",
+        outputDir,
+        "yolov5n");
+
+    [Fact]
+    public void Int8_outputs_load_are_a_third_of_the_float_size_and_rerun_byte_identical()
+    {
+        var a = CompressionPipeline.Run(Request(Path.Combine(_temp, "a")));
+        var b = CompressionPipeline.Run(Request(Path.Combine(_temp, "b")));
+        Assert.Equal(File.ReadAllBytes(a.OnnxPath), File.ReadAllBytes(b.OnnxPath));
+        Assert.Equal(File.ReadAllBytes(a.MetadataPath), File.ReadAllBytes(b.MetadataPath));
+        Assert.True(a.After.FileBytes < a.Before.FileBytes * 0.31, $"{a.Before.FileBytes} -> {a.After.FileBytes}");
+
+        using var detector = new YoloDetector(a.OnnxPath);
+        Assert.Equal("person", detector.Names[0]);
+        var found = detector.Detect(RgbImage.Load(TestData.Reference("bus.jpg")));
+        Assert.Equal(3, found.Count(d => d.Name == "person"));
+
+        using var json = JsonDocument.Parse(File.ReadAllText(a.MetadataPath));
+        var root = json.RootElement;
+        Assert.Equal(CompressionMetadata.SchemaVersion, root.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(CompressionMetadata.Sha256OfFile(TestData.Yolov5n), root.GetProperty("source").GetProperty("sha256").GetString());
+        Assert.Equal(8, root.GetProperty("calibration").GetProperty("count").GetInt32());
+        Assert.True(root.GetProperty("quantization").GetProperty("activations").GetArrayLength() > 50);
+        Assert.Equal(a.After.FileBytes, root.GetProperty("metrics").GetProperty("after").GetProperty("fileBytes").GetInt64());
+    }
+
+    [Fact]
+    public void A_failed_run_leaves_the_previous_outputs_in_place()
+    {
+        var dir = Path.Combine(_temp, "out");
+        var good = CompressionPipeline.Run(Request(dir, settings: new CompressionSettings { Quantization = "fp16" }));
+        var before = (File.ReadAllBytes(good.OnnxPath), File.ReadAllBytes(good.MetadataPath));
+
+        var broken = Path.Combine(_temp, "broken.jpg");
+        File.WriteAllText(broken, "not a jpeg");
+        var error = Assert.ThrowsAny<Exception>(() => CompressionPipeline.Run(Request(dir, images: [broken])));
+        Assert.Contains("broken.jpg", error.Message);
+        Assert.Equal(before.Item1, File.ReadAllBytes(good.OnnxPath));
+        Assert.Equal(before.Item2, File.ReadAllBytes(good.MetadataPath));
+        Assert.Equal(2, Directory.GetFiles(dir).Length);
+    }
+}
