@@ -18,7 +18,7 @@ namespace YoloCompress.Benchmarks;
 ///   sensitivity  per-group drops on a subset, the per-group ratios proposed for a 2-point drop, and the
 ///                uniform ratio that costs 2 points, with their MACs.
 /// Other options: --images 128 (evaluation) --calib 64 --threads 0 --criteria a,b --ratios 0.03,0.05
-///   --sens-images 32 --target 0.02 --out artifacts/benchmarks/prune</summary>
+///   --sens-images 32 --proxy-images 8 --sens-match false --sens-match-images 4 --target 0.02 --out artifacts/benchmarks/prune</summary>
 internal static class PruneBenchmark
 {
     private static readonly CultureInfo C = CultureInfo.InvariantCulture;
@@ -124,7 +124,7 @@ internal static class PruneBenchmark
         plot.Title("yolov5n on coco128: accuracy after pruning, no training");
         plot.XLabel("channels removed (%)");
         plot.YLabel("mAP@0.5:0.95");
-        plot.ShowLegend(ScottPlot.Alignment.LowerLeft);
+        plot.ShowLegend(ScottPlot.Edge.Right);
         plot.SavePng(path, 1100, 700);
     }
 
@@ -166,7 +166,11 @@ internal static class PruneBenchmark
         // The table prunes one group at a time with the cheap part of recovery (folding) and scores it by how far
         // the output scores move (a dense, low-noise proxy: single-group mAP drops on a subset are mostly noise at
         // the 2-point scale). Proposals and the uniform reference are pruned with full recovery and measured in mAP.
-        var tableOptions = new PruneOptions { MatchStatistics = o.String("sens-match", "false") == "true" };
+        var tableOptions = new PruneOptions
+        {
+            MatchStatistics = o.String("sens-match", "false") == "true",
+            MatchImages = o.Int("sens-match-images", 4),
+        };
         var options = new PruneOptions();
         double Evaluate(ModelProto m) => BenchmarkData.Evaluate(m, subset, threads).Map50To95;
         var fidelity = new OutputFidelity(pruner.Model,
