@@ -191,7 +191,7 @@ public sealed class ProfileResolverTests : IDisposable
         Assert.Contains("""
             "KeepFloat":["b","a"],"MaxLatency":null,"MaxMapDrop":null,"MaxSize":1024,
             """.Trim(), json);
-        Assert.Contains("\"PruneRatio\":0.05,", json);
+        Assert.Contains("\"PruneRatio\":0.02,", json);
         Assert.DoesNotContain(" ", json);
         Assert.Equal(json, CanonicalSettingsJson.Write(settings with { }));
         using var document = System.Text.Json.JsonDocument.Parse(json);
