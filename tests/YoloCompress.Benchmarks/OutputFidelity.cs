@@ -4,13 +4,16 @@ using YoloCompress.Runtime;
 
 namespace YoloCompress.Benchmarks;
 
-/// <summary>A low-noise proxy metric: minus the mean squared change of the output scores (objectness and
-/// class probabilities, columns 4 on) from the unpruned model's, over a few images. 0 for the unpruned model.</summary>
+/// <summary>A low-noise proxy metric: minus the mean squared change of the outputs from the unpruned model's,
+/// over a few images, weighted by the unpruned objectness (so the anchors that hold objects count): boxes in
+/// units of the input size, objectness and class probabilities as they are. 0 for the unpruned model.</summary>
 internal sealed class OutputFidelity
 {
     private readonly float[][] _inputs;
     private readonly float[][] _reference;
     private readonly int _threads;
+    private int _columns;
+    private int _size;
 
     public OutputFidelity(ModelProto model, IEnumerable<float[]> inputs, int threads)
     {
@@ -24,31 +27,34 @@ internal sealed class OutputFidelity
     public double Score(ModelProto model)
     {
         var outputs = Run(model);
-        double sum = 0;
-        long count = 0;
+        double sum = 0, weights = 0;
         for (int i = 0; i < outputs.Length; i++)
-            for (int k = 0; k < outputs[i].Length; k++)
+        {
+            var (now, before) = (outputs[i], _reference[i]);
+            for (int row = 0; row < now.Length; row += _columns)
             {
-                double d = outputs[i][k] - _reference[i][k];
-                sum += d * d;
-                count++;
+                double w = before[row + 4], e = 0;
+                for (int c = 0; c < _columns; c++)
+                {
+                    double d = now[row + c] - before[row + c];
+                    e += c < 4 ? d * d / (_size * (double)_size) : d * d;
+                }
+                sum += w * e;
+                weights += w;
             }
-        return -sum / count;
+        }
+        return -sum / weights;
     }
 
     private float[][] Run(ModelProto model)
     {
         using var detector = new YoloDetector(model.ToByteArray(), new YoloDetectorOptions { IntraOpThreads = _threads });
+        _size = detector.InputWidth;
         return _inputs.Select(input =>
         {
             var output = detector.Run(input);
-            var values = output.Values;
-            int columns = output.Columns;
-            var scores = new float[values.Length / columns * (columns - 4)];
-            int n = 0;
-            for (int row = 0; row < values.Length; row += columns)
-                for (int c = 4; c < columns; c++) scores[n++] = values[row + c];
-            return scores;
+            _columns = output.Columns;
+            return output.Values.ToArray();
         }).ToArray();
     }
 }

@@ -180,7 +180,7 @@ internal static class PruneBenchmark
         Console.WriteLine($"\nSensitivity (score distortion on {fidelity.Images} held-out images, {sw.Elapsed.TotalMinutes:0.0} min)");
         Console.WriteLine(table.ToText());
         var progress = new Progress<string>(s => Console.WriteLine("  " + s));
-        var proposal = SensitivityAnalysis.ProposeAndVerify(pruner, table, target, Evaluate, options, progress: progress);
+        var proposal = SensitivityAnalysis.ProposeAndVerify(pruner, table, target, Evaluate, options, rounds: 10, progress: progress);
 
         // The largest uniform ratio (PruneRoundTo 8, the same recovery) that costs at most the target.
         double baseline = Evaluate(pruner.Model);
@@ -195,10 +195,23 @@ internal static class PruneBenchmark
             if (drop > target) break;
             (bestUniform, uniformMacs) = (ratio, macs);
         }
+        // The same with exact channel counts (PruneRoundTo 1), where small uniform ratios exist at all.
+        double bestExact = 0;
+        long exactMacs = table.Macs;
+        foreach (var ratio in new[] { 0.005, 0.01, 0.015, 0.02, 0.03 })
+        {
+            var result = pruner.Prune(options with { Ratio = ratio, RoundTo = 1 });
+            double drop = baseline - Evaluate(result.Model);
+            long macs = ModelCost.Of(result.Model).ConvMacs;
+            Console.WriteLine(string.Create(C, $"  uniform {ratio:0.000} (PruneRoundTo 1): drop {drop:0.0000}, MACs {(double)macs / table.Macs:P1}"));
+            if (drop > target) break;
+            (bestExact, exactMacs) = (ratio, macs);
+        }
         var proposed = pruner.Prune(options with { Ratio = 0, GroupRatios = proposal.Ratios });
         long proposedMacs = ModelCost.Of(proposed.Model).ConvMacs;
         Console.WriteLine(string.Create(C, $"\nFor a {target:0.00} drop: proposed per-group ratios keep {(double)proposedMacs / table.Macs:P1} of MACs (measured drop {proposal.MeasuredDrop:0.0000}); " +
-            $"the uniform ratio {bestUniform:0.000} keeps {(double)uniformMacs / table.Macs:P1}."));
+            $"the largest uniform ratio within it, {bestUniform:0.000}, keeps {(double)uniformMacs / table.Macs:P1} (PruneRoundTo 8), " +
+            $"{bestExact:0.000} keeps {(double)exactMacs / table.Macs:P1} (PruneRoundTo 1)."));
         Console.WriteLine("PruneOverrides: " + string.Join(" ", proposal.ToOverrides()));
     }
 }
