@@ -1,3 +1,4 @@
+using YoloCompress.Core.Calibration;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -31,7 +32,7 @@ internal static class PruneBenchmark
         var outDir = Path.GetFullPath(o.String("out", Path.Combine("artifacts", "benchmarks", "prune")));
         Directory.CreateDirectory(outDir);
         var model = BenchmarkData.BuildWorkingGraph(BenchmarkData.Weights("yolov5n.pt"), 640);
-        var calibration = CalibrationInputs.Letterboxed(CalibrationInputs.FirstImages(BenchmarkData.Coco128Images, o.Int("calib", 64)), 640);
+        var calibration = CalibrationImages.Letterboxed(CalibrationImages.First(BenchmarkData.Coco128Images, o.Int("calib", 64)), 640);
         var pruner = new ChannelPruner(model, calibration, threads);
         var dataset = BenchmarkData.Coco128Subset(o.Int("images", 128));
         var sw = Stopwatch.StartNew();
@@ -174,7 +175,7 @@ internal static class PruneBenchmark
         var options = new PruneOptions();
         double Evaluate(ModelProto m) => BenchmarkData.Evaluate(m, subset, threads).Map50To95;
         var fidelity = new OutputFidelity(pruner.Model,
-            CalibrationInputs.Letterboxed(CalibrationInputs.FirstImages(BenchmarkData.Coco128Images, 128).Skip(64).Take(o.Int("proxy-images", 8)).ToArray(), 640), threads);
+            CalibrationImages.Letterboxed(CalibrationImages.First(BenchmarkData.Coco128Images, 128).Skip(64).Take(o.Int("proxy-images", 8)).ToArray(), 640), threads);
         var sw = Stopwatch.StartNew();
         var table = SensitivityAnalysis.Measure(pruner, fidelity.Score, [0.25, 0.5], tableOptions);
         Console.WriteLine($"\nSensitivity (score distortion on {fidelity.Images} held-out images, {sw.Elapsed.TotalMinutes:0.0} min)");

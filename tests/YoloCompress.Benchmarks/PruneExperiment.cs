@@ -1,3 +1,4 @@
+using YoloCompress.Core.Calibration;
 using System.Diagnostics;
 using System.Globalization;
 using YoloCompress.Core.Pruning;
@@ -16,7 +17,7 @@ internal static class PruneExperiment
         int threads = o.Int("threads", 0), round = o.Int("round", 1);
         var model = BenchmarkData.BuildWorkingGraph(BenchmarkData.Weights("yolov5n.pt"), 640);
         var dataset = BenchmarkData.Coco128Subset(o.Int("images", 128));
-        var calibration = CalibrationInputs.Letterboxed(CalibrationInputs.FirstImages(BenchmarkData.Coco128Images, o.Int("calib", 64)), 640);
+        var calibration = CalibrationImages.Letterboxed(CalibrationImages.First(BenchmarkData.Coco128Images, o.Int("calib", 64)), 640);
         var pruner = new ChannelPruner(model, calibration, threads);
         var sw = Stopwatch.StartNew();
         _ = pruner.Statistics;

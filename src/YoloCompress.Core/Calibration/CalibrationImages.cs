@@ -35,6 +35,17 @@ public static class CalibrationImages
         return chosen;
     }
 
+    /// <summary>The first <paramref name="count"/> images of <paramref name="folder"/> (top level, sorted
+    /// ordinally by name): a fixed split such as "images 0-63" for benchmarks and tests.</summary>
+    public static IReadOnlyList<string> First(string folder, int count)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Calibration image folder '{folder}' does not exist.");
+        var files = Directory.GetFiles(folder).Where(f => Extensions.Contains(Path.GetExtension(f)))
+            .Order(StringComparer.Ordinal).Take(count).ToArray();
+        if (files.Length == 0) throw new InvalidDataException($"Calibration image folder '{folder}' contains no JPEG or PNG images.");
+        return files;
+    }
+
     /// <summary>The images letterboxed to <paramref name="inputSize"/> square (float CHW, RGB, 0..1), decoded
     /// lazily one at a time on each enumeration, so memory holds one image whatever the count.</summary>
     /// <exception cref="InvalidDataException">An image cannot be read (the message names the file), on enumeration.</exception>

@@ -1,3 +1,4 @@
+using YoloCompress.Core.Calibration;
 using Google.Protobuf;
 using Onnx;
 using YoloCompress.Core.Checkpoints;
@@ -36,7 +37,7 @@ public class RealCheckpointTests
     }
 
     internal static IReadOnlyList<float[]> Images(int first, int count) =>
-        CalibrationInputs.Letterboxed(CalibrationInputs.FirstImages(Path.Combine(TestData.Coco128, "images", "train2017"), first + count).Skip(first).ToArray(), Size).ToArray();
+        CalibrationImages.Letterboxed(CalibrationImages.First(Path.Combine(TestData.Coco128, "images", "train2017"), first + count).Skip(first).ToArray(), Size).ToArray();
 
     [Theory]
     [MemberData(nameof(Checkpoints))]
