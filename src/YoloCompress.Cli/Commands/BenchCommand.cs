@@ -30,7 +30,7 @@ internal static class BenchCommand
                 var r = LatencyBenchmark.Measure(bytes, threads, runs, warmup);
                 rows.Add(new { model = path, threads, medianMs = Math.Round(r.MedianMs, 2), p90Ms = Math.Round(r.P90Ms, 2), meanMs = Math.Round(r.MeanMs, 2), runs });
                 if (!asJson)
-                    Console.WriteLine(FormattableString.Invariant($"{Path.GetFileName(path),-32} threads {threads}: median {r.MedianMs,7:F2} ms  p90 {r.P90Ms,7:F2} ms  ({runs} runs)"));
+                    Console.WriteLine(FormattableString.Invariant($"{path,-40} threads {threads}: median {r.MedianMs,7:F2} ms  p90 {r.P90Ms,7:F2} ms  ({runs} runs)"));
             }
         if (asJson) CliRun.WriteJson(rows);
         return 0;
