@@ -22,7 +22,8 @@ internal static class CliRun
         {
             return body();
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or FormatException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException)
+        catch (Exception e) when (e is Core.Checkpoints.CheckpointFormatException or Core.Graph.YoloGraphException or Core.Diagnostics.YoloCompressException
+            or IOException or InvalidDataException or ArgumentException or FormatException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
