@@ -27,7 +27,7 @@ public static class CompressionPipeline
         var validation = request.ValidationSet is null ? null : new ModelValidator(request.ValidationSet);
 
         progress?.Report("measure the float model");
-        var before = Measure(baseline, validation, cancellation);
+        var before = Measure(baseline, baseline.ToByteArray(), validation, cancellation);
 
         var working = source.WorkingGraph;
         PruneResult? pruned = null;
@@ -49,7 +49,7 @@ public static class CompressionPipeline
         var bytes = output.ToByteArray();
 
         progress?.Report("measure the compressed model");
-        var after = Measure(output, validation, cancellation);
+        var after = Measure(output, bytes, validation, cancellation);
 
         var metadata = CompressionMetadata.Create(request, source, quantized.Report, pruned, before, after);
         cancellation.ThrowIfCancellationRequested();
@@ -58,9 +58,8 @@ public static class CompressionPipeline
         return new CompressionOutcome(onnxPath, metadataPath, before, after);
     }
 
-    private static ModelMetrics Measure(ModelProto model, ModelValidator? validation, CancellationToken cancellation)
+    private static ModelMetrics Measure(ModelProto model, byte[] bytes, ModelValidator? validation, CancellationToken cancellation)
     {
-        var bytes = model.ToByteArray();
         var stats = ModelStatistics.Compute(model);
         var accuracy = validation?.Evaluate(bytes, cancellation);
         var latency = YoloCompress.Runtime.LatencyBenchmark.Measure(bytes, threads: 1, runs: 10, warmup: 2);
