@@ -23,13 +23,13 @@ public static class CompressionCacheKey
         Field(hash, request.OutputName);
 
         Field(hash, Path.GetExtension(request.ModelPath).ToLowerInvariant());
-        Field(hash, FileDigest(request.ModelPath));
+        Field(hash, IO.FileDigest.Sha256(request.ModelPath));
 
         Field(hash, $"calibration:{request.CalibrationImages.Count}");
         foreach (var image in request.CalibrationImages)
         {
             Field(hash, Path.GetFileName(image));
-            Field(hash, FileDigest(image));
+            Field(hash, IO.FileDigest.Sha256(image));
         }
 
         if (request.ValidationSet is null)
@@ -47,16 +47,10 @@ public static class CompressionCacheKey
             foreach (var relative in files)
             {
                 Field(hash, relative);
-                Field(hash, FileDigest(Path.Combine(root, relative)));
+                Field(hash, IO.FileDigest.Sha256(Path.Combine(root, relative)));
             }
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..Length];
-    }
-
-    private static byte[] FileDigest(string path)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        return SHA256.HashData(stream);
     }
 
     // Length-prefixed, so ("ab","c") and ("a","bc") hash differently.

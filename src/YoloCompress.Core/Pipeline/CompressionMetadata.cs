@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using YoloCompress.Core.IO;
 using YoloCompress.Core.Profiles;
 using YoloCompress.Core.Pruning;
 using YoloCompress.Core.Quantization;
@@ -35,7 +36,7 @@ public static class CompressionMetadata
             source = new
             {
                 file = Path.GetFileName(request.ModelPath),
-                sha256 = Sha256OfFile(request.ModelPath),
+                sha256 = FileDigest.Sha256Hex(request.ModelPath),
                 kind = source.IsCheckpoint ? "ultralytics-checkpoint" : "onnx",
                 architecture = architecture is null ? null : new
                 {
@@ -78,12 +79,6 @@ public static class CompressionMetadata
         map50 = m.Map50 is { } a ? Math.Round(a, 5) : (double?)null,
         map50To95 = m.Map50To95 is { } b ? Math.Round(b, 5) : (double?)null,
     };
-
-    public static string Sha256OfFile(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
 
     private static string Sha256OfText(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

@@ -1,3 +1,4 @@
+using YoloCompress.Core.Patterns;
 using System.Text.RegularExpressions;
 
 namespace YoloCompress.Core.Pruning;
@@ -12,8 +13,7 @@ public sealed class NamePattern
     {
         if (string.IsNullOrWhiteSpace(pattern)) throw new ArgumentException("A layer pattern is empty.");
         Pattern = pattern.Trim();
-        _regex = new Regex("^" + Regex.Escape(Pattern).Replace("\\*", ".*").Replace("\\?", ".") + "$",
-            RegexOptions.CultureInvariant);
+        _regex = Glob.Compile(Pattern);
     }
 
     public string Pattern { get; }

@@ -1,3 +1,4 @@
+using YoloCompress.Core.Patterns;
 using System.Text.RegularExpressions;
 using Onnx;
 
@@ -29,11 +30,8 @@ public sealed class NodePattern
                 throw new ArgumentException($"Setting '{settingName}': '{t}' names no op type; expected op:TYPE such as op:Concat.");
             return new NodePattern(t, null, op, null);
         }
-        if (t.IndexOfAny(['*', '?']) >= 0)
-        {
-            var regex = "^" + Regex.Escape(t).Replace(@"\*", ".*").Replace(@"\?", ".") + "$";
-            return new NodePattern(t, new Regex(regex, RegexOptions.CultureInvariant | RegexOptions.Singleline), null, null);
-        }
+        if (Glob.HasWildcards(t))
+            return new NodePattern(t, Glob.Compile(t), null, null);
         return new NodePattern(t, null, null, t);
     }
 

@@ -41,7 +41,7 @@ public sealed class CompressionPipelineTests : IDisposable
         using var json = JsonDocument.Parse(File.ReadAllText(a.MetadataPath));
         var root = json.RootElement;
         Assert.Equal(CompressionMetadata.SchemaVersion, root.GetProperty("schemaVersion").GetInt32());
-        Assert.Equal(CompressionMetadata.Sha256OfFile(TestData.Yolov5n), root.GetProperty("source").GetProperty("sha256").GetString());
+        Assert.Equal(Core.IO.FileDigest.Sha256Hex(TestData.Yolov5n), root.GetProperty("source").GetProperty("sha256").GetString());
         Assert.Equal(8, root.GetProperty("calibration").GetProperty("count").GetInt32());
         Assert.True(root.GetProperty("quantization").GetProperty("activations").GetArrayLength() > 50);
         Assert.Equal(a.After.FileBytes, root.GetProperty("metrics").GetProperty("after").GetProperty("fileBytes").GetInt64());
