@@ -25,7 +25,8 @@ public sealed record CompressionSettings
     /// <summary>Kept channel counts are rounded to a multiple of this. Default 8.</summary>
     public int PruneRoundTo { get; init; } = 8;
 
-    /// <summary>Fold removed channels' mean contribution into consumers and re-estimate BN. Default true.</summary>
+    /// <summary>Rebuild removed channels in their consumers from the kept ones (least squares over calibration
+    /// images) and re-estimate BN. Default true.</summary>
     public bool PruneRecovery { get; init; } = true;
 
     /// <summary>Per-layer ratios, "pattern=ratio" where pattern is a node name or a glob (model.2*). Default none.</summary>

@@ -12,6 +12,7 @@ public sealed class ChannelPruner
     private readonly int _threads;
     private ActivationStatistics? _statistics;
     private readonly Dictionary<int, ActivationStatistics> _matchStatistics = new();
+    private readonly Dictionary<int, Dictionary<string, ChannelCovariance>> _covariances = new();
 
     /// <param name="model">The float model (working graph with BN, or BN folded); never modified.</param>
     /// <param name="calibration">Preprocessed calibration inputs (batch 1, the model's input shape), enumerated
@@ -79,7 +80,9 @@ public sealed class ChannelPruner
         options ??= new PruneOptions();
         if (plan.Kept.Count == 0) return Model.Clone();
         Func<string, double[]?>? means = recovery ? tensor => Statistics[tensor]?.Means() : null;
-        var pruned = ChannelSlicer.Apply(Graph, plan, means, out var keptPositions);
+        Func<string, ChannelCovariance?>? covariance = recovery && options.Reconstruct
+            ? tensor => ConvInputCovariances(options.ReconstructImages).GetValueOrDefault(tensor) : null;
+        var pruned = ChannelSlicer.Apply(Graph, plan, means, covariance, out var keptPositions);
         if (recovery && options.MatchStatistics)
         {
             var images = _calibration!.Take(options.MatchImages);
@@ -109,6 +112,17 @@ public sealed class ChannelPruner
             result[group.Id] = ratio;
         }
         return result;
+    }
+
+    /// <summary>Channel covariances of every tensor a prunable conv reads, over the first calibration images,
+    /// collected in one pass on first use (centred on the statistics' means) and shared by later calls.</summary>
+    private Dictionary<string, ChannelCovariance> ConvInputCovariances(int images)
+    {
+        if (_covariances.TryGetValue(images, out var cached)) return cached;
+        var tensors = Graph.PrunableGroups.SelectMany(g => g.Members)
+            .Where(m => m.Role == MemberRole.ConvInput).Select(m => m.Tensor).Distinct()
+            .ToDictionary(t => t, t => Statistics[t]?.Means() ?? new double[Graph.Layout(t)!.Length]);
+        return _covariances[images] = ChannelCovariance.Collect(Model, tensors, _calibration!.Take(images), _threads);
     }
 
     private IReadOnlyList<string> MatchedTensors(bool includeDetectOutputs) =>

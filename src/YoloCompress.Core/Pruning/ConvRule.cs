@@ -64,7 +64,12 @@ internal sealed class ConvRule(bool transposed) : IChannelRule
         if (groups == 1)
         {
             int inAxis = transposed ? 0 : 1, outAxis = transposed ? 1 : 0;
-            if (keptIn is not null && slice.Means(x) is { } means)
+            if (keptIn is not null && !transposed && slice.Covariance(x) is { } covariance)
+            {
+                bias ??= new float[dims[outAxis]];
+                ReconstructRemovedInputs(weight, dims, keptIn, covariance, bias);
+            }
+            else if (keptIn is not null && slice.Means(x) is { } means)
             {
                 bias ??= new float[dims[outAxis]];
                 FoldRemovedInputs(node, weight, dims, keptIn, means, bias);
@@ -88,6 +93,32 @@ internal sealed class ConvRule(bool transposed) : IChannelRule
             slice.AddFloat(biasName, bias, [bias.Length]);
         }
         else slice.ReplaceFloat(biasName, bias, [bias.Length]);
+    }
+
+    /// <summary>Replaces each removed input channel r by its least-squares estimate from the kept ones,
+    /// x_r ~ b_r + sum_k A[r,k] x_k (<see cref="ChannelCovariance.Reconstruct"/>): W[o,k,tap] += W[o,r,tap] A[r,k]
+    /// at every kernel tap, and the bias takes sum_tap W[o,r,tap] b_r (interior positions, as mean folding).</summary>
+    private static void ReconstructRemovedInputs(float[] weight, long[] dims, int[] keptIn, ChannelCovariance covariance, float[] bias)
+    {
+        var (a, b, removed) = covariance.Reconstruct(keptIn);
+        int cout = (int)dims[0], cin = (int)dims[1];
+        int spatial = (int)dims.Skip(2).Aggregate(1L, (x, y) => x * y);
+        var added = new double[keptIn.Length];
+        for (int o = 0; o < cout; o++)
+            for (int tap = 0; tap < spatial; tap++)
+            {
+                Array.Clear(added);
+                double constant = 0;
+                for (int ri = 0; ri < removed.Length; ri++)
+                {
+                    double w = weight[(o * cin + removed[ri]) * spatial + tap];
+                    if (w == 0) continue;
+                    constant += w * b[ri];
+                    for (int k = 0; k < keptIn.Length; k++) added[k] += w * a[ri, k];
+                }
+                for (int k = 0; k < keptIn.Length; k++) weight[(o * cin + keptIn[k]) * spatial + tap] += (float)added[k];
+                bias[o] += (float)constant;
+            }
     }
 
     /// <summary>A removed input channel c that carried the constant m_c added sum_k W[o,c,k] * m_c to every

@@ -19,8 +19,9 @@ public sealed record PruneOptions
 
     public int RoundTo { get; init; } = 8;
 
-    /// <summary>Fold removed channels' mean contribution into consumers' biases and match each layer's output
-    /// statistics to the unpruned model's (needs calibration images).</summary>
+    /// <summary>Rebuild removed channels in their consumers from the kept ones (<see cref="Reconstruct"/>, or
+    /// their means alone) and match each layer's output statistics to the unpruned model's (needs calibration
+    /// images).</summary>
     public bool Recovery { get; init; } = true;
 
     /// <summary>"layer-or-glob=ratio" entries; the last matching entry wins.</summary>
@@ -35,6 +36,15 @@ public sealed record PruneOptions
 
     /// <summary>Seed of the random criterion.</summary>
     public int Seed { get; init; }
+
+    /// <summary>With recovery, replace each removed channel in its consumer convs by its least-squares estimate
+    /// from the kept channels (<see cref="ChannelCovariance"/>) rather than by its mean alone. Measured on
+    /// yolov5n at 5% uniform: mAP@0.5:0.95 0.225 with mean folding, 0.309 with reconstruction.</summary>
+    public bool Reconstruct { get; init; } = true;
+
+    /// <summary>Calibration images (the first ones) the covariances for <see cref="Reconstruct"/> come from: one
+    /// pass, once per pruner. On yolov5n 16 images gave 0.297 at 5% uniform, 32 gave 0.309, 64 no more.</summary>
+    public int ReconstructImages { get; init; } = 32;
 
     /// <summary>With recovery, also re-estimate BN: match every affected layer's output statistics to the
     /// unpruned model's, layer wave by layer wave (one calibration pass a wave).</summary>

@@ -5,16 +5,19 @@ namespace YoloCompress.Core.Pruning;
 
 /// <summary>What a rule sees while slicing a copy of the model: which channel positions of each tensor
 /// survive, the copy's initializers, and (when recovery is on) the original per-channel means of the
-/// tensors consumers read.</summary>
+/// tensors consumers read and their channel covariances.</summary>
 internal sealed class SliceContext
 {
     private readonly Dictionary<int, bool[]> _keptByGroup;
     private readonly Dictionary<string, TensorProto> _initializers = new();
     private readonly Dictionary<string, int[]?> _keptCache = new();
     private readonly Func<string, double[]?>? _means;
+    private readonly Func<string, ChannelCovariance?>? _covariance;
 
-    public SliceContext(GraphProto graph, DependencyGraph dependencies, PrunePlan plan, Func<string, double[]?>? means)
+    public SliceContext(GraphProto graph, DependencyGraph dependencies, PrunePlan plan, Func<string, double[]?>? means,
+        Func<string, ChannelCovariance?>? covariance)
     {
+        _covariance = covariance;
         Graph = graph;
         Dependencies = dependencies;
         _means = means;
@@ -58,6 +61,10 @@ internal sealed class SliceContext
             ?? throw new InvalidOperationException($"Tensor '{tensor}' carries no channel layout.");
 
     public double[]? Means(string tensor) => _means?.Invoke(tensor);
+
+    /// <summary>The unpruned model's channel covariance of a tensor a conv reads, when recovery reconstructs
+    /// removed channels from kept ones; null for mean folding only.</summary>
+    public ChannelCovariance? Covariance(string tensor) => _covariance?.Invoke(tensor);
 
     public bool IsInitializer(string name) => _initializers.ContainsKey(name);
 
