@@ -27,6 +27,8 @@ internal sealed class CompressRunner(
             var outputDirectory = Path.GetFullPath(options.OutputDirectory);
             var (request, profile) = CompressInputs.Prepare(options, outputDirectory);
             report.Begin(request, profile);
+            foreach (var warning in profile.Warnings)
+                report.Add(warning);
 
             var (outcome, cached, cleanup) = Compress(request, options, report, cancellation);
             try
@@ -91,7 +93,10 @@ internal sealed class CompressRunner(
         using (keyLock)
         {
             if (cache.TryGet(key) is { } hit)
+            {
+                cache.MarkUsed(key);
                 return (hit.ToOutcome(cache.EntryPath(key)), true, null);
+            }
 
             var staging = cache.NewStagingDirectory();
             try
@@ -101,6 +106,8 @@ internal sealed class CompressRunner(
                     throw new InvalidOperationException("The pipeline wrote its outputs outside the folder it was given.");
                 OutcomeRecord.From(outcome).Save(staging);
                 var published = cache.Publish(key, staging);
+                cache.MarkUsed(key);
+                cache.Trim(); // only after real work: a cache hit stays as cheap as a file copy
                 return (published.ToOutcome(cache.EntryPath(key)), false, null);
             }
             finally

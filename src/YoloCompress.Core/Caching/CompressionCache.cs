@@ -5,10 +5,20 @@ namespace YoloCompress.Core.Caching;
 /// - a per-key lock file (an exclusive OS file lock, released when the process dies) makes a second
 ///   process wait for the first and then reuse its result instead of compressing twice;
 /// - an entry is built in a private staging folder and published by one directory rename, so a
-///   reader sees a complete entry or none, even if the lock is bypassed or the writer crashes.</summary>
+///   reader sees a complete entry or none, even if the lock is bypassed or the writer crashes;
+/// - an entry's folder time is its last use (<see cref="MarkUsed"/>), and <see cref="Trim"/> removes
+///   entries unused for <see cref="MaxUnused"/>, so the cache does not grow without end.</summary>
 public sealed class CompressionCache
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Entries unused this long are removed by <see cref="Trim"/>.</summary>
+    public static readonly TimeSpan MaxUnused = TimeSpan.FromDays(30);
+
+    /// <summary>Staging folders older than this belong to a run that crashed (a compression takes minutes).</summary>
+    private static readonly TimeSpan StagingLeftover = TimeSpan.FromDays(1);
+
+    private const string StagingFolder = ".staging";
 
     public CompressionCache(string root)
     {
@@ -56,7 +66,7 @@ public sealed class CompressionCache
     /// <summary>A fresh private folder under the cache root to compress into.</summary>
     public string NewStagingDirectory()
     {
-        var path = Path.Combine(Root, ".staging", $"{Environment.ProcessId}-{Guid.NewGuid():N}");
+        var path = Path.Combine(Root, StagingFolder, $"{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         return path;
     }
@@ -83,6 +93,53 @@ public sealed class CompressionCache
         if (Directory.Exists(stagingDirectory))
             TryDeleteDirectory(stagingDirectory);
         return OutcomeRecord.TryLoad(target) ?? throw new IOException($"The cache entry {target} is incomplete after publishing.");
+    }
+
+    /// <summary>Records that <paramref name="key"/> was used now (its folder's time), best effort.</summary>
+    public void MarkUsed(string key)
+    {
+        try
+        {
+            Directory.SetLastWriteTimeUtc(EntryPath(key), DateTime.UtcNow);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>Removes entries unused for <paramref name="maxUnused"/> (default <see cref="MaxUnused"/>) and
+    /// staging folders left by crashed runs. An entry whose lock another process holds is skipped; an entry
+    /// is moved into the staging area before it is deleted, so a reader never sees half of one.
+    /// Best effort: what cannot be removed stays. Returns the keys removed.</summary>
+    public IReadOnlyList<string> Trim(TimeSpan? maxUnused = null)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(Root)) return removed;
+        var now = DateTime.UtcNow;
+        var stagingRoot = Path.Combine(Root, StagingFolder);
+        if (Directory.Exists(stagingRoot))
+            foreach (var leftover in Directory.GetDirectories(stagingRoot))
+                if (now - Directory.GetLastWriteTimeUtc(leftover) > StagingLeftover)
+                    TryDeleteDirectory(leftover);
+
+        foreach (var entry in Directory.GetDirectories(Root).Order(StringComparer.Ordinal))
+        {
+            var key = Path.GetFileName(entry);
+            if (key.StartsWith('.') || now - Directory.GetLastWriteTimeUtc(entry) <= (maxUnused ?? MaxUnused)) continue;
+            try
+            {
+                using (Lock(key, TimeSpan.Zero))
+                {
+                    var doomed = Path.Combine(stagingRoot, $"trim-{Environment.ProcessId}-{Guid.NewGuid():N}");
+                    Directory.CreateDirectory(stagingRoot);
+                    Directory.Move(entry, doomed);
+                    TryDeleteDirectory(doomed);
+                }
+                removed.Add(key);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return removed;
     }
 
     public static void TryDeleteDirectory(string path)

@@ -21,6 +21,7 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor ProfileCycle = Error("YC0004", "Profiles extend one another in a cycle");
     public static readonly DiagnosticDescriptor InvalidProfileFile = Error("YC0005", "yolocompress.json cannot be read or has the wrong shape");
     public static readonly DiagnosticDescriptor ProfileHidesBuiltIn = Error("YC0006", "A profile in yolocompress.json reuses a built-in profile name");
+    public static readonly DiagnosticDescriptor UnusedProfileInvalid = Warning("YC0007", "A profile in yolocompress.json that this run does not use has a mistake");
 
     // ---- inputs: YC0010-YC0019 ---------------------------------------------------------------
     public static readonly DiagnosticDescriptor ModelNotFound = Error("YC0010", "Model file not found");

@@ -19,5 +19,9 @@ public sealed record ResolvedProfile(
     IReadOnlyList<string> Chain,
     IReadOnlyDictionary<string, DiagnosticOrigin> Sources)
 {
+    /// <summary>Mistakes in the other profiles of the same yolocompress.json (YC0007): reported as warnings
+    /// so that they surface before a build switches to that profile.</summary>
+    public IReadOnlyList<Diagnostic> Warnings { get; init; } = [];
+
     public string ToCanonicalJson() => CanonicalSettingsJson.Write(Settings);
 }

@@ -11,19 +11,44 @@ public static class ProfileResolver
     public static ResolvedProfile Resolve(string? profileName, ProfileFile? file = null, IEnumerable<SettingOverride>? overrides = null)
     {
         var chain = Chain(string.IsNullOrWhiteSpace(profileName) ? BuiltInProfiles.Default : profileName.Trim(), file);
-        var settings = new CompressionSettings();
         var sources = new SortedDictionary<string, DiagnosticOrigin>(StringComparer.Ordinal);
-
-        // Root ancestor first, so a child's values replace its parent's.
-        for (var i = chain.Count - 1; i >= 0; i--)
-        {
-            foreach (var setting in chain[i].Settings)
-                settings = Apply(settings, setting, sources);
-        }
+        var settings = ApplyChain(chain, sources);
         foreach (var setting in overrides ?? [])
             settings = Apply(settings, setting, sources);
 
-        return new ResolvedProfile(chain[0].Name, settings, chain.Select(p => p.Name).ToArray(), sources);
+        var names = chain.Select(p => p.Name).ToArray();
+        return new ResolvedProfile(chain[0].Name, settings, names, sources) { Warnings = CheckOthers(file, names) };
+    }
+
+    /// <summary>Resolves every profile of the file that <paramref name="used"/> does not name; each that fails
+    /// becomes a YC0007 warning carrying the original message and location.</summary>
+    private static IReadOnlyList<Diagnostic> CheckOthers(ProfileFile? file, IReadOnlyCollection<string> used)
+    {
+        var warnings = new List<Diagnostic>();
+        foreach (var profile in file?.Profiles ?? [])
+        {
+            if (used.Contains(profile.Name, StringComparer.OrdinalIgnoreCase)) continue;
+            try
+            {
+                ApplyChain(Chain(profile.Name, file), sources: null);
+            }
+            catch (YoloCompressException e)
+            {
+                warnings.Add(new Diagnostic(DiagnosticCatalog.UnusedProfileInvalid,
+                    $"Profile '{profile.Name}' is not used here, but {e.Diagnostic.Descriptor.Code}: {e.Diagnostic.Message}", e.Diagnostic.Origin));
+            }
+        }
+        return warnings;
+    }
+
+    /// <summary>Defaults, then the chain's settings from the root ancestor down, so a child's values replace its parent's.</summary>
+    private static CompressionSettings ApplyChain(List<ProfileDefinition> chain, IDictionary<string, DiagnosticOrigin>? sources)
+    {
+        var settings = new CompressionSettings();
+        for (var i = chain.Count - 1; i >= 0; i--)
+            foreach (var setting in chain[i].Settings)
+                settings = Apply(settings, setting, sources);
+        return settings;
     }
 
     /// <summary>Applies one override; throws YC0001/YC0002 with its origin when it is wrong.</summary>

@@ -63,6 +63,17 @@ public sealed class CompressCommandTests : IDisposable
     }
 
     [Fact]
+    public void AMistakeInAnotherProfileIsAWarningAndTheRunGoesOn()
+    {
+        var config = Path.Combine(_folder, "yolocompress.json");
+        File.WriteAllText(config, "{ \"profiles\": {\n  \"edge\": { \"extends\": \"int8\" },\n  \"later\": { \"PruneRatio\": 2 } } }");
+        var (code, _, error) = Run(new FakeCompressor(), _model, "--calib", _calib, "--config", config, "--profile", "edge", "-o", Out);
+        Assert.Equal(0, code);
+        Assert.Contains($"{config}(3): warning YC0007: Profile 'later' is not used here, but YC0002: Invalid value '2' for setting PruneRatio", error);
+        Assert.True(File.Exists(Path.Combine(Out, "yolov5n.onnx")));
+    }
+
+    [Fact]
     public void ASecondRunWithTheSameInputsComesFromTheCache()
     {
         var cache = Path.Combine(_folder, "cache");

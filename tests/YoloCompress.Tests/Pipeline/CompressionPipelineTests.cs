@@ -48,6 +48,23 @@ public sealed class CompressionPipelineTests : IDisposable
     }
 
     [Fact]
+    public void Pruned_int8_removes_channels_and_reruns_byte_identical()
+    {
+        // Pruning adds calibration passes (statistics, covariances, BN re-estimation in waves) and a
+        // least-squares fit per consumer: all of it must come out the same twice.
+        var settings = new CompressionSettings { CalibrationCount = 8, PruneRatio = BuiltInProfiles.PrunedInt8Ratio };
+        var a = CompressionPipeline.Run(Request(Path.Combine(_temp, "a"), settings: settings));
+        var b = CompressionPipeline.Run(Request(Path.Combine(_temp, "b"), settings: settings));
+        Assert.Equal(File.ReadAllBytes(a.OnnxPath), File.ReadAllBytes(b.OnnxPath));
+        Assert.Equal(File.ReadAllBytes(a.MetadataPath), File.ReadAllBytes(b.MetadataPath));
+        Assert.True(a.After.Parameters < a.Before.Parameters, $"parameters {a.Before.Parameters} -> {a.After.Parameters}");
+
+        using var detector = new YoloDetector(a.OnnxPath);
+        var found = detector.Detect(RgbImage.Load(TestData.Reference("bus.jpg")));
+        Assert.Equal(3, found.Count(d => d.Name == "person"));
+    }
+
+    [Fact]
     public void A_failed_run_leaves_the_previous_outputs_in_place()
     {
         var dir = Path.Combine(_temp, "out");

@@ -133,10 +133,17 @@ public sealed class ProfileResolverTests : IDisposable
     }
 
     [Fact]
-    public void AnUnusedProfilesMistakeDoesNotBreakOthers()
+    public void AnUnusedProfilesMistakeDoesNotBreakOthersButIsAWarningThatPointsAtIt()
     {
-        var file = WriteProfiles("""{ "profiles": { "broken": { "Nonsense": 1 }, "fine": { "PruneRatio": 0.1 } } }""");
-        Assert.Equal(0.1, ProfileResolver.Resolve("fine", file).Settings.PruneRatio);
+        var file = WriteProfiles("{ \"profiles\": {\n  \"broken\": { \"Nonsense\": 1 },\n  \"fine\": { \"PruneRatio\": 0.1 },\n  \"child\": { \"extends\": \"fine\" } } }");
+        var fine = ProfileResolver.Resolve("fine", file);
+        Assert.Equal(0.1, fine.Settings.PruneRatio);
+        var warning = Assert.Single(fine.Warnings);
+        Assert.Equal("YC0007", warning.Code);
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Descriptor.Severity);
+        Assert.Contains("Profile 'broken' is not used here, but YC0001: Unknown setting 'Nonsense'", warning.Message);
+        Assert.Equal(2, warning.Origin?.Line);
+        Assert.Empty(ProfileResolver.Resolve("int8").Warnings);
     }
 
     [Fact]
