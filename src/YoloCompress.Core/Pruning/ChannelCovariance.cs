@@ -91,8 +91,9 @@ internal sealed class ChannelCovariance
     /// <summary>The least-squares linear estimate of each removed channel from the kept ones:
     /// x_r ~ b_r + sum_k A[r,k] x_k, with A = S_rk (S_kk + ridge)^-1 and b_r = mean_r - sum_k A[r,k] mean_k.
     /// Folding W[:,r] A into W[:,k] and W[:,r] b into the bias keeps a consumer's output as close as a linear
-    /// function of the kept channels can (mean folding alone is the case A = 0). The ridge (1% of the kept
-    /// channels' mean variance) keeps nearly collinear channels from producing huge, unstable weights.</summary>
+    /// function of the kept channels can (mean folding alone is the case A = 0). The ridge, 0.1% of the kept
+    /// channels' mean variance plus channels/samples of it, keeps nearly collinear channels from producing
+    /// huge, unstable weights and the fit from following noise when few images were seen (docs/pruning.md).</summary>
     /// <param name="kept">Kept channel positions, ascending; the others are removed.</param>
     /// <returns>A as [removed x kept] (row r in the order of <paramref name="removed"/>), b, and the removed positions.</returns>
     public (double[,] A, double[] B, int[] Removed) Reconstruct(int[] kept)

@@ -5,8 +5,8 @@ public enum MemberRole
 {
     /// <summary>A Conv/ConvTranspose (groups 1) whose output channels are the group's: weight rows go.</summary>
     ConvOutput,
-    /// <summary>A Conv/ConvTranspose (groups 1) reading the group's channels: weight input slices go,
-    /// and removed channels' mean contribution is folded into its bias.</summary>
+    /// <summary>A Conv/ConvTranspose (groups 1) reading the group's channels: weight input slices go, and
+    /// recovery rebuilds the removed channels from the kept ones in its weights and bias.</summary>
     ConvInput,
     /// <summary>A depthwise Conv/ConvTranspose: its input and output channels are coupled.</summary>
     Depthwise,
