@@ -101,12 +101,7 @@ public class PrunerTests
     public void Removing_a_constant_channel_with_recovery_reproduces_the_outputs()
     {
         // Channel 5 of model.0 is constant: zero weights, non-zero BN beta, so SiLU(beta') everywhere.
-        var t = new TinyModel();
-        var c0 = t.Conv("model.0", "images", 8);
-        var c1 = t.Conv("model.1", c0, 8, k: 1);
-        var sum = t.Binary("Add", "model.2", c0, c1);
-        var joined = t.Concat("model.3", sum, t.MaxPool("model.4", sum));
-        t.Output(t.Conv("model.5", joined, 4, k: 1, bn: false, act: false));
+        var t = ResidualNetwork();
         var graph = DependencyGraph.Build(t.Model);
         var group = graph.Group("model.0.conv")!;
         TinyModel.ZeroChannels(t.Model, group, [5]);
@@ -192,12 +187,7 @@ public class PrunerTests
     {
         // Channel 5 of model.0 and of model.1 (one group through the residual Add) copies channel 2, so it
         // varies but is a linear function of a kept channel: reconstruction recovers it, mean folding cannot.
-        var t = new TinyModel();
-        var c0 = t.Conv("model.0", "images", 8);
-        var c1 = t.Conv("model.1", c0, 8, k: 1);
-        var sum = t.Binary("Add", "model.2", c0, c1);
-        var joined = t.Concat("model.3", sum, t.MaxPool("model.4", sum));
-        t.Output(t.Conv("model.5", joined, 4, k: 1, bn: false, act: false));
+        var t = ResidualNetwork();
         foreach (var layer in new[] { "model.0", "model.1" }) CopyOutputChannel(t.Model, layer, from: 2, to: 5);
         var pruner = new ChannelPruner(t.Model, Calibration(t), threads: 1);
         var options = new PruneOptions { MatchStatistics = false };
@@ -210,6 +200,19 @@ public class PrunerTests
         double scale = expected.Max(Math.Abs);
         Assert.True(Error(reconstructed) < 0.01 * scale, $"reconstructed error {Error(reconstructed):g3} (outputs up to {scale:g3})");
         Assert.True(Error(meanOnly) > 10 * Error(reconstructed), $"mean folding {Error(meanOnly):g3}, reconstruction {Error(reconstructed):g3}");
+    }
+
+    /// <summary>model.0 (8 channels) and model.1 summed by a residual Add (one group), read through a Concat
+    /// with its max-pooled copy by model.5.</summary>
+    private static TinyModel ResidualNetwork()
+    {
+        var t = new TinyModel();
+        var c0 = t.Conv("model.0", "images", 8);
+        var c1 = t.Conv("model.1", c0, 8, k: 1);
+        var sum = t.Binary("Add", "model.2", c0, c1);
+        var joined = t.Concat("model.3", sum, t.MaxPool("model.4", sum));
+        t.Output(t.Conv("model.5", joined, 4, k: 1, bn: false, act: false));
+        return t;
     }
 
     /// <summary>Makes output channel <paramref name="to"/> of a conv + BN layer an exact copy of <paramref name="from"/>.</summary>
