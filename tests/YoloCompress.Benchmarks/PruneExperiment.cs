@@ -5,7 +5,8 @@ using YoloCompress.Core.Pruning;
 
 namespace YoloCompress.Benchmarks;
 
-/// <summary>Recovery ablation on yolov5n: one ratio and criterion, recovery variants side by side.
+/// <summary>Recovery ablation on yolov5n: one ratio and criterion, recovery variants side by side ("fold":
+/// mean folding, "lsq": least-squares reconstruction, "match": BN re-estimation; --variants a,b picks some).
 /// Options: --ratio 0.05 --criterion activation-variance --images 128 --calib 64 --threads 0 --round 1.</summary>
 internal static class PruneExperiment
 {
@@ -27,14 +28,14 @@ internal static class PruneExperiment
         {
             ("unpruned", baseOptions with { Ratio = 0 }),
             ("no recovery", baseOptions with { Recovery = false }),
-            ("fold weighted", baseOptions with { MatchStatistics = false, Criterion = "activation-variance-weighted" }),
-            ("fold+match8", baseOptions with { MatchImages = 8 }),
-            ("weighted+match", baseOptions with { Criterion = "activation-variance-weighted" }),
-            ("weighted+match no-head", baseOptions with { Criterion = "activation-variance-weighted", MatchDetectOutputs = false }),
-            ("fold+match32", baseOptions with { MatchImages = 32 }),
-            ("fold", baseOptions with { MatchStatistics = false }),
-            ("fold+match", baseOptions),
-            ("fold+match no-head", baseOptions with { MatchDetectOutputs = false }),
+            ("fold+match8", baseOptions with { Reconstruct = false, MatchImages = 8 }),
+            ("fold+match32", baseOptions with { Reconstruct = false, MatchImages = 32 }),
+            ("fold", baseOptions with { MatchStatistics = false, Reconstruct = false }),
+            ("fold+match", baseOptions with { Reconstruct = false }),
+            ("fold+match no-head", baseOptions with { Reconstruct = false, MatchDetectOutputs = false }),
+            ("lsq", baseOptions with { MatchStatistics = false }),
+            ("lsq+match", baseOptions),
+            ("lsq64+match", baseOptions with { ReconstructImages = 64 }),
         };
         var only = o.String("variants", "");
         foreach (var (name, options) in variants)
