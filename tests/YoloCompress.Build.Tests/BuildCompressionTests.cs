@@ -105,6 +105,7 @@ public sealed class BuildCompressionTests(PackedFeed feed)
         Assert.True(File.Exists(app.Output("models/yolov5n.onnx")));
         Assert.True(File.Exists(app.Output("models/yolov5n.yolo.json")));
         var run = app.Run();
+        Assert.True(run.ExitCode == 0, run.ToString());
         Assert.DoesNotContain("resource YoloCompress.Models", run.Output);
 
         var clean = ProcessRunner.Dotnet(app.Directory, null, "clean", app.ProjectFile, "-nodeReuse:false");

@@ -4,6 +4,7 @@ using YoloCompress.Core.Caching;
 using YoloCompress.Core.Diagnostics;
 using YoloCompress.Core.Pipeline;
 using YoloCompress.Core.Profiles;
+using YoloCompress.Core.Pruning;
 
 namespace YoloCompress.Cli.Commands;
 
@@ -107,7 +108,7 @@ internal static class CompressInputs
             var full = Path.GetFullPath(directory);
             if (!Directory.Exists(full))
                 throw new YoloCompressException(DiagnosticCatalog.CalibrationImageNotFound, $"Calibration folder not found: {full}", ProjectOrigin(options));
-            candidates.AddRange(CalibrationSelection.ImagesIn(full));
+            candidates.AddRange(Core.Calibration.CalibrationImages.ImagesIn(full));
         }
         if (options.CalibrationList is { Length: > 0 } list)
             candidates.AddRange(ReadList(Path.GetFullPath(list), options));
@@ -118,13 +119,13 @@ internal static class CompressInputs
                 $"Quantization {settings.Quantization} with PruneRatio {settings.PruneRatio} needs calibration images: give --calib DIR or --calib-list FILE (in a project: <YoloCalibrationImage Include=\"calib/*.jpg\" />)",
                 ProjectOrigin(options));
         }
-        return candidates.Count == 0 ? [] : CalibrationSelection.Choose(candidates, settings.CalibrationCount);
+        return candidates.Count == 0 ? [] : Core.Calibration.CalibrationImages.Choose(candidates, settings.CalibrationCount);
     }
 
     /// <summary>Static int8 needs activation ranges; activation criteria and pruning recovery need activations.</summary>
     public static bool NeedsCalibration(CompressionSettings settings) =>
         settings.Quantization == "int8"
-        || (settings.PruneRatio > 0 && (settings.PruneRecovery || settings.PruneCriterion.StartsWith("activation", StringComparison.Ordinal)));
+        || (settings.PruneRatio > 0 && (settings.PruneRecovery || ChannelImportance.Create(settings.PruneCriterion).NeedsCalibration));
 
     private static IEnumerable<string> ReadList(string listPath, CompressOptions options)
     {

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using YoloCompress.Core.Budgets;
 using YoloCompress.Core.Diagnostics;
 using YoloCompress.Core.Pipeline;
@@ -13,13 +12,6 @@ namespace YoloCompress.Cli.Commands;
 internal sealed class CompressReport(CompressOptions options, TextWriter output, TextWriter error)
 {
     private const string ToolName = "dotnet-yolo-compress";
-
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
 
     private readonly List<Diagnostic> _diagnostics = [];
     private CompressionRequest? _request;
@@ -58,7 +50,7 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
         var success = written is not null && _diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
         if (options.Json)
         {
-            output.WriteLine(JsonSerializer.Serialize(Summary(outcome, cached, written, success), JsonOptions));
+            output.WriteLine(JsonSerializer.Serialize(Summary(outcome, cached, written, success), CliRun.Json));
         }
         else if (outcome is not null && _request is not null)
         {

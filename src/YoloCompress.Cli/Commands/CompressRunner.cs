@@ -103,7 +103,7 @@ internal sealed class CompressRunner(
             {
                 var outcome = compressor(request with { OutputDirectory = staging }, progress, cancellation);
                 if (!SameFolder(Path.GetDirectoryName(outcome.OnnxPath), staging) || !SameFolder(Path.GetDirectoryName(outcome.MetadataPath), staging))
-                    throw new InvalidOperationException("The pipeline wrote its outputs outside the folder it was given.");
+                    throw new InvalidOperationException($"The pipeline wrote {outcome.OnnxPath} and {outcome.MetadataPath}, outside the folder it was given ({staging}).");
                 OutcomeRecord.From(outcome).Save(staging);
                 var published = cache.Publish(key, staging);
                 cache.MarkUsed(key);

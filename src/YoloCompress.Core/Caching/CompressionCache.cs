@@ -27,10 +27,6 @@ public sealed class CompressionCache
 
     public string Root { get; }
 
-    /// <summary>The default machine-wide cache: LOCALAPPDATA/YoloCompress/cache (~/.local/share on Linux).</summary>
-    public static string DefaultRoot =>
-        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "YoloCompress", "cache");
-
     public string EntryPath(string key) => Path.Combine(Root, key);
 
     /// <summary>The finished entry for <paramref name="key"/>, or null.</summary>

@@ -20,9 +20,6 @@ public sealed class ActivationStatistics
 
     public IReadOnlyList<string> Tensors => _names;
 
-    /// <summary>Whether histograms were collected (needed by every method but min-max).</summary>
-    public bool HasHistograms => _histograms is not null;
-
     /// <param name="bins">Histogram bins; 0 for min and max only (one pass).</param>
     public static ActivationStatistics Collect(ModelProto model, IReadOnlyList<string> tensors, IEnumerable<float[]> inputs,
         int bins, int threads = 0, CancellationToken cancellation = default)

@@ -1,3 +1,4 @@
+using YoloCompress.Core.Evaluation;
 using YoloCompress.Runtime;
 
 namespace YoloCompress.Core.Calibration;
@@ -5,33 +6,45 @@ namespace YoloCompress.Core.Calibration;
 /// <summary>Chooses calibration images from a folder and letterboxes them exactly as at inference.</summary>
 public static class CalibrationImages
 {
-    private static readonly HashSet<string> Extensions = new(StringComparer.OrdinalIgnoreCase) { ".jpg", ".jpeg", ".png" };
+    /// <summary>True for the image files calibration reads (the extensions of <see cref="YoloDataset.ImageExtensions"/>).</summary>
+    public static bool IsImage(string path) =>
+        YoloDataset.ImageExtensions.Contains(Path.GetExtension(path), StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>At most <paramref name="maxCount"/> JPEG/PNG files under <paramref name="folder"/>
-    /// (recursive), sorted ordinally by path relative to the folder ('/' separated), evenly spaced
-    /// over that order: the i-th of N chosen from n files is file floor(i * n / N). Deterministic on
-    /// every machine and file system.</summary>
+    /// <summary>Every image under <paramref name="directory"/>, subfolders included, in no particular order.</summary>
+    public static IEnumerable<string> ImagesIn(string directory) =>
+        Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Where(IsImage);
+
+    /// <summary>At most <paramref name="count"/> of <paramref name="images"/>, deterministically: full paths
+    /// sorted ordinally ('/' as the separator on every OS), then evenly spaced over that order (the i-th of N
+    /// chosen from n is number floor(i * n / N)), so a large folder is sampled across its whole range and the
+    /// same files always give the same choice (and cache key).</summary>
+    public static IReadOnlyList<string> Choose(IEnumerable<string> images, int count)
+    {
+        if (count < 1)
+            throw new ArgumentException($"Setting 'CalibrationCount': {count} must be at least 1.");
+        var sorted = images.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal)
+            .OrderBy(p => p.Replace('\\', '/'), StringComparer.Ordinal).ToArray();
+        if (sorted.Length <= count)
+            return sorted;
+        var chosen = new string[count];
+        for (var i = 0; i < count; i++)
+            chosen[i] = sorted[(int)((long)i * sorted.Length / count)];
+        return chosen;
+    }
+
+    /// <summary>At most <paramref name="maxCount"/> images under <paramref name="folder"/> (recursive), chosen
+    /// by <see cref="Choose"/>.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist (the message names it).</exception>
-    /// <exception cref="InvalidDataException">The folder holds no JPEG or PNG (the message names it).</exception>
+    /// <exception cref="InvalidDataException">The folder holds no image (the message names it).</exception>
     public static IReadOnlyList<string> Select(string folder, int maxCount)
     {
         ArgumentNullException.ThrowIfNull(folder);
-        if (maxCount < 1)
-            throw new ArgumentException($"Setting 'CalibrationCount': {maxCount} must be at least 1.");
         var root = Path.GetFullPath(folder);
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"Calibration image folder '{folder}' does not exist.");
-        var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-            .Where(f => Extensions.Contains(Path.GetExtension(f)))
-            .Select(f => (Full: f, Relative: Path.GetRelativePath(root, f).Replace('\\', '/')))
-            .OrderBy(f => f.Relative, StringComparer.Ordinal)
-            .Select(f => f.Full)
-            .ToArray();
-        if (files.Length == 0)
-            throw new InvalidDataException($"Calibration image folder '{folder}' contains no JPEG or PNG images.");
-        if (files.Length <= maxCount) return files;
-        var chosen = new string[maxCount];
-        for (int i = 0; i < maxCount; i++) chosen[i] = files[(int)((long)i * files.Length / maxCount)];
+        var chosen = Choose(ImagesIn(root), maxCount);
+        if (chosen.Count == 0)
+            throw new InvalidDataException($"Calibration image folder '{folder}' contains no images ({string.Join(", ", YoloDataset.ImageExtensions)}).");
         return chosen;
     }
 
@@ -40,9 +53,8 @@ public static class CalibrationImages
     public static IReadOnlyList<string> First(string folder, int count)
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Calibration image folder '{folder}' does not exist.");
-        var files = Directory.GetFiles(folder).Where(f => Extensions.Contains(Path.GetExtension(f)))
-            .Order(StringComparer.Ordinal).Take(count).ToArray();
-        if (files.Length == 0) throw new InvalidDataException($"Calibration image folder '{folder}' contains no JPEG or PNG images.");
+        var files = Directory.GetFiles(folder).Where(IsImage).Order(StringComparer.Ordinal).Take(count).ToArray();
+        if (files.Length == 0) throw new InvalidDataException($"Calibration image folder '{folder}' contains no images.");
         return files;
     }
 

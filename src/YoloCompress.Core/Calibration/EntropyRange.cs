@@ -10,7 +10,6 @@ namespace YoloCompress.Core.Calibration;
 /// side is clipped.</summary>
 internal static class EntropyRange
 {
-    private const int MaxCandidates = 512;
     private const double Epsilon = 1e-4;
 
     /// <summary>The search runs on a histogram with this many bins per quantization level (adjacent bins
@@ -28,7 +27,7 @@ internal static class EntropyRange
             var folded = histogram.FoldAbsolute().Coarsen(BinsPerLevel * 128);
             float t = folded.Max;
             double best = double.MaxValue;
-            foreach (int j in Candidates(128, folded.Bins))
+            foreach (int j in Histogram.CandidateEdges(128, folded.Bins))
             {
                 double kl = Divergence(folded.Counts, 0, j, 128);
                 if (kl < best) (best, t) = (kl, folded.Edge(j));
@@ -43,7 +42,7 @@ internal static class EntropyRange
         float maxAbs = Math.Max(Math.Abs(h.Min), Math.Abs(h.Max));
         int steps = (int)Math.Ceiling(maxAbs / h.Width);
         var best = (Divergence: double.MaxValue, Range: new TensorRange(h.Min, h.Max));
-        foreach (int k in Candidates(1, steps))
+        foreach (int k in Histogram.CandidateEdges(1, steps))
         {
             float t = Math.Min(k * h.Width, maxAbs);
             int start = Math.Clamp((int)Math.Round((-t - h.Min) / h.Width), 0, h.Bins);
@@ -53,14 +52,6 @@ internal static class EntropyRange
             if (kl < best.Divergence) best = (kl, new TensorRange(h.Edge(start), h.Edge(stop)));
         }
         return best.Range.IncludingZero();
-    }
-
-    private static IEnumerable<int> Candidates(int from, int to)
-    {
-        if (to < from) yield break;
-        int stride = Math.Max(1, (to - from + MaxCandidates - 1) / MaxCandidates);
-        for (int k = from; k < to; k += stride) yield return k;
-        yield return to;
     }
 
     /// <summary>KL(P || Q) for the bins [start, stop) quantized to <paramref name="levels"/> groups.</summary>

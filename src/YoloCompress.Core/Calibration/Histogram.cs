@@ -8,6 +8,20 @@ internal sealed class Histogram
     private readonly long[] _counts;
     private readonly float _scale; // bins per unit
 
+    /// <summary>Bin edges a range search tries: every index from..to while there are at most this many,
+    /// else evenly strided ones.</summary>
+    private const int MaxCandidates = 512;
+
+    /// <summary>Edge indices from..to inclusive, strided to at most <see cref="MaxCandidates"/>, always
+    /// including both ends (empty when to &lt; from). Shared by the entropy and MSE searches.</summary>
+    public static IEnumerable<int> CandidateEdges(int from, int to)
+    {
+        if (to < from) yield break;
+        int stride = Math.Max(1, (to - from + MaxCandidates - 1) / MaxCandidates);
+        for (int k = from; k < to; k += stride) yield return k;
+        yield return to;
+    }
+
     public Histogram(float min, float max, int bins)
     {
         if (!(max >= min) || !float.IsFinite(min) || !float.IsFinite(max))

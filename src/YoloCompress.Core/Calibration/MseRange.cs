@@ -6,9 +6,6 @@ namespace YoloCompress.Core.Calibration;
 /// so asymmetric ranges are searched over both bounds jointly rather than by shrinking a symmetric window.</summary>
 internal static class MseRange
 {
-    /// <summary>Candidate bounds per side: every bin edge up to this many, then evenly strided edges.</summary>
-    private const int MaxCandidatesPerSide = 512;
-
     public static TensorRange Select(Histogram histogram, bool symmetric)
     {
         if (histogram.Total == 0) return new TensorRange(0, 0);
@@ -28,7 +25,7 @@ internal static class MseRange
         // Lower bounds are edges at or below zero; with no negative values the bound is zero itself.
         int zeroEdge = h.Min < 0 ? Math.Min(h.Bins, (int)Math.Floor(-h.Min / h.Width)) : 0;
         var best = (Error: double.MaxValue, Lower: 0f, Upper: 0f);
-        foreach (int i in Candidates(0, zeroEdge))
+        foreach (int i in Histogram.CandidateEdges(0, zeroEdge))
         {
             float a = h.Min < 0 ? Math.Min(h.Edge(i), 0f) : 0f;
             var (upper, error) = BestUpper(h, sums, i, a, steps);
@@ -44,7 +41,7 @@ internal static class MseRange
         int firstUpper = h.Max > 0 ? Math.Clamp((int)Math.Ceiling(-h.Min / h.Width), lowerIndex, h.Bins) : h.Bins;
         double below = s.ClipBelow(lowerIndex, lower);
         var best = (Bound: h.Max > 0 ? h.Max : 0f, Error: double.MaxValue);
-        foreach (int j in Candidates(Math.Max(firstUpper, lowerIndex + 1), h.Bins))
+        foreach (int j in Histogram.CandidateEdges(Math.Max(firstUpper, lowerIndex + 1), h.Bins))
         {
             float b = h.Max > 0 ? Math.Max(h.Edge(j), 0f) : 0f;
             double step = (b - lower) / steps;
@@ -52,16 +49,6 @@ internal static class MseRange
             if (error < best.Error) best = (b, error);
         }
         return best;
-    }
-
-    /// <summary>Indices from..to inclusive, strided to at most <see cref="MaxCandidatesPerSide"/>, always
-    /// including both ends.</summary>
-    private static IEnumerable<int> Candidates(int from, int to)
-    {
-        if (to < from) yield break;
-        int stride = Math.Max(1, (to - from + MaxCandidatesPerSide - 1) / MaxCandidatesPerSide);
-        for (int k = from; k < to; k += stride) yield return k;
-        yield return to;
     }
 
     /// <summary>Prefix sums over bins (value = bin centre) of count, count·x and count·x².</summary>

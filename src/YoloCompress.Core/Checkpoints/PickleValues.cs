@@ -28,8 +28,6 @@ internal static class PickleValues
         _ => throw new PickleException($"expected a tuple of integers, found {Describe(value)}."),
     };
 
-    public static bool IsNumber(object? value) => value is int or long or short or byte or double or float or BigInteger;
-
     /// <summary>A plain value; tensors go through <paramref name="tensor"/>, pickled objects become
     /// dictionaries of their state with a "__class__" entry.</summary>
     public static object? ToPlain(object? value, Func<PickledTensor, object> tensor) => value switch

@@ -48,6 +48,13 @@ public sealed record ModelStatistics(long Parameters, long Flops, int InputHeigh
         return new ModelStatistics(parameters, 2 * macs, (int)inputShape[^2], (int)inputShape[^1]);
     }
 
+    /// <summary>Multiply-accumulates of each Conv/ConvTranspose node by name, from propagated shapes (no inference run).</summary>
+    internal static Dictionary<string, long> ConvMacsByNode(ModelProto model)
+    {
+        var shapes = ShapeInference.Infer(model.Graph, inputSize: null);
+        return model.Graph.Node.Where(n => n.OpType is "Conv" or "ConvTranspose").ToDictionary(n => n.Name, n => ConvMacs(n, shapes));
+    }
+
     private static long ConvMacs(NodeProto node, Dictionary<string, long[]> shapes)
     {
         var x = shapes.GetValueOrDefault(node.Input[0]);

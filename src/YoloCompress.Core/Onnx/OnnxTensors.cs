@@ -30,6 +30,15 @@ public static class OnnxTensors
         return t;
     }
 
+    /// <summary>A float16 copy of a float32 initializer under a new name (round to nearest).</summary>
+    public static TensorProto Float16Of(TensorProto source, string name)
+    {
+        var values = ToFloatArray(source);
+        var halves = new Half[values.Length];
+        for (int i = 0; i < values.Length; i++) halves[i] = (Half)values[i];
+        return Raw(name, TensorProto.Types.DataType.Float16, source.Dims.ToArray(), MemoryMarshal.AsBytes(halves.AsSpan()));
+    }
+
     /// <summary>A tensor of any element type from raw little-endian bytes.</summary>
     public static TensorProto Raw(string name, TensorProto.Types.DataType type, ReadOnlySpan<long> dims, ReadOnlySpan<byte> bytes)
     {

@@ -23,7 +23,9 @@ public static class CompressionPipeline
         progress?.Report($"import {Path.GetFileName(request.ModelPath)}");
         var source = ModelSource.Load(request.ModelPath, settings.InputSize);
         var baseline = source.Folded();
-        var calibration = CalibrationImages.Letterboxed(request.CalibrationImages, settings.InputSize);
+        // Null without images: the pruner then prunes without recovery (or refuses a criterion that needs
+        // activations) and the quantizer refuses static int8, each naming its setting.
+        var calibration = request.CalibrationImages.Count > 0 ? CalibrationImages.Letterboxed(request.CalibrationImages, settings.InputSize) : null;
         var validation = request.ValidationSet is null ? null : new ModelValidator(request.ValidationSet);
 
         progress?.Report("measure the float model");
@@ -34,16 +36,14 @@ public static class CompressionPipeline
         if (settings.PruneRatio > 0)
         {
             progress?.Report($"prune {settings.PruneRatio:P0} by {settings.PruneCriterion}");
-            RequireCalibration(request, "PruneRatio");
             pruned = new ChannelPruner(working, calibration).Prune(PruneOptions.FromSettings(settings));
             working = pruned.Model;
         }
         cancellation.ThrowIfCancellationRequested();
 
         var folded = pruned is null ? baseline : BatchNormFolding.Fold(working);
-        if (settings.Quantization == "int8") RequireCalibration(request, "Quantization");
         progress?.Report($"quantize: {settings.Quantization}");
-        var quantized = ModelQuantizer.Quantize(folded, settings, request.CalibrationImages.Count > 0 ? calibration : null, cancellation);
+        var quantized = ModelQuantizer.Quantize(folded, settings, calibration, cancellation);
         var output = quantized.Model;
         CopyMetadata(baseline, output);
         var bytes = output.ToByteArray();
@@ -64,12 +64,6 @@ public static class CompressionPipeline
         var accuracy = validation?.Evaluate(bytes, cancellation);
         var latency = YoloCompress.Runtime.LatencyBenchmark.Measure(bytes, threads: 1, runs: 10, warmup: 2);
         return new ModelMetrics(bytes.LongLength, stats.Parameters, stats.GigaFlops, accuracy?.Map50, accuracy?.Map50To95, latency.MedianMs);
-    }
-
-    private static void RequireCalibration(CompressionRequest request, string setting)
-    {
-        if (request.CalibrationImages.Count == 0)
-            throw new ArgumentException($"Setting '{setting}' needs calibration images, and none were given.");
     }
 
     /// <summary>The reference exporter's metadata (names, stride, input size) must survive every stage:

@@ -26,10 +26,10 @@ public sealed class SettingDefinition
 /// exactly one entry here, so adding a setting to CompressionSettings without a parser fails fast.</summary>
 public static class SettingDefinitions
 {
-    public static readonly IReadOnlyList<string> PruneCriteria = ["l1", "l2", "bn-scale", "activation-mean", "activation-variance", "activation-variance-weighted", "random"];
+    public static readonly IReadOnlyList<string> PruneCriteria = Pruning.ChannelImportance.Criteria;
     public static readonly IReadOnlyList<string> PruneScopes = ["uniform", "global"];
-    public static readonly IReadOnlyList<string> Quantizations = ["none", "int8", "fp16", "int8-weight-only"];
-    public static readonly IReadOnlyList<string> CalibrationMethods = ["minmax", "percentile", "entropy", "mse"];
+    public static readonly IReadOnlyList<string> Quantizations = Quantization.QuantizationModes.Names;
+    public static readonly IReadOnlyList<string> CalibrationMethods = Calibration.CalibrationMethods.Names;
     public static readonly IReadOnlyList<string> ActivationTypes = ["uint8", "int8"];
 
     /// <summary>The network's largest stride: input sizes must be a multiple of it.</summary>

@@ -116,7 +116,7 @@ internal static class SettingValues
             var equals = entry.LastIndexOf('=');
             if (equals <= 0)
                 throw new SettingValueException($"entry '{entry}' is not pattern=ratio");
-            var ratio = Number(entry[(equals + 1)..], 0, 0.9);
+            var ratio = Number(entry[(equals + 1)..], 0, SettingDefinitions.MaxPruneRatio);
             result.Add(string.Create(CultureInfo.InvariantCulture, $"{entry[..equals].Trim()}={ratio}"));
         }
         return result;

@@ -40,10 +40,10 @@ public sealed class ChannelMoments
 
     public double[] Means() => Enumerable.Range(0, Channels).Select(Mean).ToArray();
 
-    internal void Add(ReadOnlySpan<float> values, long[] shape)
+    internal void Add(string tensor, ReadOnlySpan<float> values, long[] shape)
     {
         if (shape.Length < 2 || shape[1] != Channels)
-            throw new InvalidOperationException($"Expected a [N,{Channels},...] tensor, got [{string.Join(",", shape)}].");
+            throw new InvalidOperationException($"Tensor '{tensor}': expected [N,{Channels},...], got [{string.Join(",", shape)}].");
         long batch = shape[0];
         int plane = (int)(values.Length / (batch * Channels));
         for (long n = 0; n < batch; n++)
@@ -70,45 +70,28 @@ public sealed class ChannelMoments
 public sealed class ActivationStatistics
 {
     private readonly Dictionary<string, ChannelMoments> _moments;
-    private readonly Dictionary<string, long[]> _shapes;
 
-    private ActivationStatistics(Dictionary<string, ChannelMoments> moments, Dictionary<string, long[]> shapes, int images)
-    {
-        _moments = moments;
-        _shapes = shapes;
-        Images = images;
-    }
-
-    /// <summary>Calibration inputs that were run.</summary>
-    public int Images { get; }
+    private ActivationStatistics(Dictionary<string, ChannelMoments> moments) => _moments = moments;
 
     /// <summary>Moments of a collected tensor, or null when it was not collected.</summary>
     public ChannelMoments? this[string tensor] => _moments.GetValueOrDefault(tensor);
-
-    /// <summary>The shape of a collected tensor (last input seen).</summary>
-    public long[]? Shape(string tensor) => _shapes.GetValueOrDefault(tensor);
 
     /// <param name="inputs">Preprocessed inputs (the model's input shape, batch 1), enumerated once.</param>
     public static ActivationStatistics Collect(ModelProto model, IReadOnlyList<string> tensors, IEnumerable<float[]> inputs, int threads = 0)
     {
         var moments = new Dictionary<string, ChannelMoments>();
-        var shapes = new Dictionary<string, long[]>();
         int images = 0;
         using var collector = new ActivationCollector(model, tensors, threads);
         foreach (var input in inputs)
         {
             collector.Run(input, (name, values, shape) =>
             {
-                if (!moments.TryGetValue(name, out var m))
-                {
-                    moments[name] = m = new ChannelMoments((int)shape[1]);
-                    shapes[name] = shape;
-                }
-                m.Add(values, shape);
+                if (!moments.TryGetValue(name, out var m)) moments[name] = m = new ChannelMoments((int)shape[1]);
+                m.Add(name, values, shape);
             });
             images++;
         }
         if (images == 0) throw new ArgumentException("No calibration inputs were given.", nameof(inputs));
-        return new ActivationStatistics(moments, shapes, images);
+        return new ActivationStatistics(moments);
     }
 }

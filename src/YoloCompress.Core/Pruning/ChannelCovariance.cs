@@ -4,6 +4,10 @@ using YoloCompress.Core.Onnx;
 
 namespace YoloCompress.Core.Pruning;
 
+/// <summary>x_r ~ B[r] + sum_k A[r,k] x_k for each removed channel position r (rows in the order of
+/// <see cref="Removed"/>, columns in the order of <see cref="Kept"/>).</summary>
+internal sealed record ChannelReconstruction(int[] Kept, int[] Removed, double[,] A, double[] B);
+
 /// <summary>Channel means and covariance of one NCHW tensor over every calibration image and position: what a
 /// least-squares reconstruction of removed channels from kept ones needs (<see cref="Reconstruct"/>).</summary>
 internal sealed class ChannelCovariance
@@ -41,15 +45,15 @@ internal sealed class ChannelCovariance
         var result = shifts.ToDictionary(p => p.Key, p => new ChannelCovariance(p.Value));
         using var collector = new ActivationCollector(model, shifts.Keys.Order(StringComparer.Ordinal).ToArray(), threads);
         foreach (var input in inputs)
-            collector.Run(input, (name, values, shape) => result[name].Add(values, shape));
+            collector.Run(input, (name, values, shape) => result[name].Add(name, values, shape));
         return result;
     }
 
-    private void Add(ReadOnlySpan<float> values, long[] shape)
+    private void Add(string tensor, ReadOnlySpan<float> values, long[] shape)
     {
         int channels = Channels;
         if (shape.Length < 2 || shape[1] != channels)
-            throw new InvalidOperationException($"Expected a [N,{channels},...] tensor, got [{string.Join(",", shape)}].");
+            throw new InvalidOperationException($"Tensor '{tensor}': expected [N,{channels},...], got [{string.Join(",", shape)}].");
         int plane = (int)(values.Length / (shape[0] * channels));
         var centred = new float[channels * plane];
         for (long n = 0; n < shape[0]; n++)
@@ -95,8 +99,7 @@ internal sealed class ChannelCovariance
     /// channels' mean variance plus channels/samples of it, keeps nearly collinear channels from producing
     /// huge, unstable weights and the fit from following noise when few images were seen (docs/pruning.md).</summary>
     /// <param name="kept">Kept channel positions, ascending; the others are removed.</param>
-    /// <returns>A as [removed x kept] (row r in the order of <paramref name="removed"/>), b, and the removed positions.</returns>
-    public (double[,] A, double[] B, int[] Removed) Reconstruct(int[] kept)
+    public ChannelReconstruction Reconstruct(int[] kept)
     {
         var keptSet = new HashSet<int>(kept);
         var removed = Enumerable.Range(0, Channels).Where(c => !keptSet.Contains(c)).ToArray();
@@ -126,7 +129,7 @@ internal sealed class ChannelCovariance
             }
             b[ri] = mean;
         }
-        return (a, b, removed);
+        return new ChannelReconstruction(kept, removed, a, b);
     }
 
     private static double[,] Cholesky(double[,] m)

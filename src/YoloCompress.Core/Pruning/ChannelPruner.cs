@@ -30,10 +30,8 @@ public sealed class ChannelPruner
 
     public DependencyGraph Graph { get; }
 
-    public bool HasCalibration => _calibration is not null;
-
-    /// <summary>Statistics of the unpruned model: the tensors consumers of prunable groups read, and every
-    /// conv's pre-activation output. Collected on first use.</summary>
+    /// <summary>Statistics of the unpruned model: the tensors consumers of prunable groups read. Collected on
+    /// first use.</summary>
     public ActivationStatistics Statistics => _statistics ??= CollectStatistics();
 
     public PruneResult Prune(PruneOptions options)
@@ -85,7 +83,8 @@ public sealed class ChannelPruner
         var pruned = ChannelSlicer.Apply(Graph, plan, means, covariance, out var keptPositions);
         if (recovery && options.MatchStatistics)
         {
-            var images = _calibration!.Take(options.MatchImages);
+            // Decoded once: every wave of the matching runs the model over these images again.
+            var images = _calibration!.Take(options.MatchImages).ToArray();
             var tensors = MatchedTensors(options.MatchDetectOutputs);
             if (!_matchStatistics.TryGetValue(options.MatchImages, out var original))
                 _matchStatistics[options.MatchImages] = original = ActivationStatistics.Collect(Model, MatchedTensors(true), images, _threads);
@@ -119,22 +118,21 @@ public sealed class ChannelPruner
     private Dictionary<string, ChannelCovariance> ConvInputCovariances(int images)
     {
         if (_covariances.TryGetValue(images, out var cached)) return cached;
-        var tensors = Graph.PrunableGroups.SelectMany(g => g.Members)
-            .Where(m => m.Role == MemberRole.ConvInput).Select(m => m.Tensor).Distinct()
-            .ToDictionary(t => t, t => Statistics[t]?.Means() ?? new double[Graph.Layout(t)!.Length]);
-        return _covariances[images] = ChannelCovariance.Collect(Model, tensors, _calibration!.Take(images), _threads);
+        var shifts = ConvInputTensors().ToDictionary(t => t, t => Statistics[t]!.Means());
+        return _covariances[images] = ChannelCovariance.Collect(Model, shifts, _calibration!.Take(images), _threads);
     }
 
     private IReadOnlyList<string> MatchedTensors(bool includeDetectOutputs) =>
         StatisticsMatching.PreActivationTensors(Graph, includeDetectOutputs).ToArray();
 
+    /// <summary>The tensors prunable convs read: what criteria score and recovery rebuilds.</summary>
+    private IEnumerable<string> ConvInputTensors() =>
+        Graph.PrunableGroups.SelectMany(g => g.Members)
+            .Where(m => m.Role == MemberRole.ConvInput).Select(m => m.Tensor).Distinct();
+
     private ActivationStatistics CollectStatistics()
     {
         if (_calibration is null) throw new InvalidOperationException("No calibration images were given to the pruner.");
-        var tensors = Graph.PrunableGroups.SelectMany(g => g.Members)
-            .Where(m => m.Role == MemberRole.ConvInput).Select(m => m.Tensor)
-            .Concat(MatchedTensors(includeDetectOutputs: true))
-            .Distinct().Order(StringComparer.Ordinal).ToArray();
-        return ActivationStatistics.Collect(Model, tensors, _calibration, _threads);
+        return ActivationStatistics.Collect(Model, ConvInputTensors().Order(StringComparer.Ordinal).ToArray(), _calibration, _threads);
     }
 }

@@ -64,10 +64,10 @@ internal sealed class ConvRule(bool transposed) : IChannelRule
         if (groups == 1)
         {
             int inAxis = transposed ? 0 : 1, outAxis = transposed ? 1 : 0;
-            if (keptIn is not null && !transposed && slice.Covariance(x) is { } covariance)
+            if (keptIn is not null && !transposed && slice.Reconstruction(x) is { } reconstruction)
             {
                 bias ??= new float[dims[outAxis]];
-                ReconstructRemovedInputs(weight, dims, keptIn, covariance, bias);
+                ReconstructRemovedInputs(weight, dims, reconstruction, bias);
             }
             else if (keptIn is not null && slice.Means(x) is { } means)
             {
@@ -98,9 +98,9 @@ internal sealed class ConvRule(bool transposed) : IChannelRule
     /// <summary>Replaces each removed input channel r by its least-squares estimate from the kept ones,
     /// x_r ~ b_r + sum_k A[r,k] x_k (<see cref="ChannelCovariance.Reconstruct"/>): W[o,k,tap] += W[o,r,tap] A[r,k]
     /// at every kernel tap, and the bias takes sum_tap W[o,r,tap] b_r (interior positions, as mean folding).</summary>
-    private static void ReconstructRemovedInputs(float[] weight, long[] dims, int[] keptIn, ChannelCovariance covariance, float[] bias)
+    private static void ReconstructRemovedInputs(float[] weight, long[] dims, ChannelReconstruction reconstruction, float[] bias)
     {
-        var (a, b, removed) = covariance.Reconstruct(keptIn);
+        var (keptIn, removed, a, b) = reconstruction;
         int cout = (int)dims[0], cin = (int)dims[1];
         int spatial = (int)dims.Skip(2).Aggregate(1L, (x, y) => x * y);
         var added = new double[keptIn.Length];

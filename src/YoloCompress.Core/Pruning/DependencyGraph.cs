@@ -222,7 +222,7 @@ public sealed class DependencyGraph
             }
             var groups = new PruningGroup[roots.Count];
             foreach (var (root, g) in roots)
-                groups[g] = new PruningGroup(g, _spaceOrigin[root], _spaceSize[root], spacesOf[g], members[g], blockers[g]);
+                groups[g] = new PruningGroup(g, _spaceOrigin[root], _spaceSize[root], members[g], blockers[g]);
             return new DependencyGraph(model, Index, _layouts, groupOfSpace, groups);
         }
     }

@@ -1,4 +1,5 @@
 using Onnx;
+using YoloCompress.Core.Graph;
 using YoloCompress.Core.Onnx;
 
 namespace YoloCompress.Core.Pruning;
@@ -17,24 +18,6 @@ public sealed record ModelCost(long Parameters, long ConvMacs)
         return new ModelCost(parameters, MacsByNode(model).Values.Sum());
     }
 
-    /// <summary>MACs of each Conv/ConvTranspose node by name, from the spatial sizes of one forward pass.</summary>
-    internal static Dictionary<string, long> MacsByNode(ModelProto model)
-    {
-        var convs = model.Graph.Node.Where(n => n.OpType is "Conv" or "ConvTranspose").ToArray();
-        // A Conv's work scales with its output positions, a ConvTranspose's with its input positions.
-        var tensors = convs.Select(n => n.OpType == "Conv" ? n.Output[0] : n.Input[0]).Distinct().ToArray();
-        var planes = new Dictionary<string, long>();
-        using (var collector = new ActivationCollector(model, tensors, threads: 1))
-        {
-            var input = new float[collector.InputShape.Aggregate(1L, (a, b) => a * b)];
-            collector.Run(input, (name, _, shape) => planes[name] = shape.Skip(2).Aggregate(1L, (a, b) => a * b));
-        }
-        var index = new GraphIndex(model.Graph);
-        return convs.ToDictionary(n => n.Name, n =>
-        {
-            var weight = index.Initializer(n.Input[1]);
-            long perPosition = weight is null ? 0 : OnnxTensors.ElementCount(weight);
-            return perPosition * planes[n.OpType == "Conv" ? n.Output[0] : n.Input[0]];
-        });
-    }
+    /// <summary>MACs of each Conv/ConvTranspose node by name.</summary>
+    internal static Dictionary<string, long> MacsByNode(ModelProto model) => ModelStatistics.ConvMacsByNode(model);
 }

@@ -71,9 +71,9 @@ public sealed record PruneOptions
 
     internal void Validate()
     {
-        if (Ratio is < 0 or > 0.9 || double.IsNaN(Ratio))
-            throw new ArgumentException($"Setting PruneRatio: {Ratio} is outside [0, 0.9].");
-        if (Scope is not ("uniform" or "global"))
+        if (Ratio is < 0 or > SettingDefinitions.MaxPruneRatio || double.IsNaN(Ratio))
+            throw new ArgumentException($"Setting PruneRatio: {Ratio} is outside [0, {SettingDefinitions.MaxPruneRatio}].");
+        if (!SettingDefinitions.PruneScopes.Contains(Scope))
             throw new ArgumentException($"Setting PruneScope: '{Scope}' is neither 'uniform' nor 'global'.");
         if (RoundTo < 1)
             throw new ArgumentException($"Setting PruneRoundTo: {RoundTo} must be at least 1.");

@@ -8,8 +8,6 @@ public sealed class PrunePlan
 
     public IReadOnlyDictionary<int, int[]> Kept { get; }
 
-    public static PrunePlan None { get; } = new(new Dictionary<int, int[]>());
-
     /// <summary>Removed channel count of a group.</summary>
     public int Removed(PruningGroup group) => Kept.TryGetValue(group.Id, out var k) ? group.Size - k.Length : 0;
 }

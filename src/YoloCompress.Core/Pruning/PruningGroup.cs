@@ -26,12 +26,11 @@ public sealed record GroupMember(string Node, string OpType, MemberRole Role, st
 /// i removes it from every member.</summary>
 public sealed class PruningGroup
 {
-    internal PruningGroup(int id, string name, int size, IReadOnlyList<int> spaces, IReadOnlyList<GroupMember> members, IReadOnlyList<string> blockers)
+    internal PruningGroup(int id, string name, int size, IReadOnlyList<GroupMember> members, IReadOnlyList<string> blockers)
     {
         Id = id;
         Name = name;
         Size = size;
-        Spaces = spaces;
         Members = members;
         Blockers = blockers;
     }
@@ -44,8 +43,6 @@ public sealed class PruningGroup
 
     /// <summary>Channels in the group (before pruning).</summary>
     public int Size { get; }
-
-    internal IReadOnlyList<int> Spaces { get; }
 
     public IReadOnlyList<GroupMember> Members { get; }
 

@@ -1,3 +1,4 @@
+using YoloCompress.Core.Profiles;
 using System.Globalization;
 
 namespace YoloCompress.Core.Pruning;
@@ -24,8 +25,8 @@ internal static class RatioAllocation
         {
             int eq = entry.LastIndexOf('=');
             if (eq <= 0 || !double.TryParse(entry[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var ratio)
-                || ratio is < 0 or >= 1)
-                throw new ArgumentException($"Setting PruneOverrides: '{entry}' is not 'layer-or-glob=ratio' with a ratio in [0, 1).");
+                || ratio is < 0 or > SettingDefinitions.MaxPruneRatio)
+                throw new ArgumentException($"Setting PruneOverrides: '{entry}' is not 'layer-or-glob=ratio' with a ratio in [0, {SettingDefinitions.MaxPruneRatio}].");
             return (new NamePattern(entry[..eq]), ratio);
         }).ToArray();
 

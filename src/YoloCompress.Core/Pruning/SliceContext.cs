@@ -13,6 +13,7 @@ internal sealed class SliceContext
     private readonly Dictionary<string, int[]?> _keptCache = new();
     private readonly Func<string, double[]?>? _means;
     private readonly Func<string, ChannelCovariance?>? _covariance;
+    private readonly Dictionary<string, ChannelReconstruction?> _reconstructions = new();
 
     public SliceContext(GraphProto graph, DependencyGraph dependencies, PrunePlan plan, Func<string, double[]?>? means,
         Func<string, ChannelCovariance?>? covariance)
@@ -62,9 +63,17 @@ internal sealed class SliceContext
 
     public double[]? Means(string tensor) => _means?.Invoke(tensor);
 
-    /// <summary>The unpruned model's channel covariance of a tensor a conv reads, when recovery reconstructs
-    /// removed channels from kept ones; null for mean folding only.</summary>
-    public ChannelCovariance? Covariance(string tensor) => _covariance?.Invoke(tensor);
+    /// <summary>The least-squares estimate of the tensor's removed channels from its kept ones
+    /// (<see cref="ChannelCovariance.Reconstruct"/>), computed once however many convs read the tensor; null
+    /// when recovery folds means only or nothing was removed.</summary>
+    public ChannelReconstruction? Reconstruction(string tensor)
+    {
+        if (_reconstructions.TryGetValue(tensor, out var cached)) return cached;
+        var kept = Kept(tensor);
+        var result = kept is null ? null : _covariance?.Invoke(tensor)?.Reconstruct(kept);
+        _reconstructions[tensor] = result;
+        return result;
+    }
 
     public bool IsInitializer(string name) => _initializers.ContainsKey(name);
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Onnx;
 using YoloCompress.Core.Onnx;
 using DataType = Onnx.TensorProto.Types.DataType;
@@ -73,11 +72,8 @@ public static class Float16Converter
         string HalfInitializer(TensorProto init)
         {
             if (convertedInitializers.TryGetValue(init.Name, out var name)) return name;
-            var values = OnnxTensors.ToFloatArray(init);
-            var halves = new Half[values.Length];
-            for (int i = 0; i < values.Length; i++) halves[i] = (Half)values[i];
             name = names.Take(init.Name + "_fp16");
-            newInitializers.Add(OnnxTensors.Raw(name, DataType.Float16, init.Dims.ToArray(), MemoryMarshal.AsBytes(halves.AsSpan())));
+            newInitializers.Add(OnnxTensors.Float16Of(init, name));
             return convertedInitializers[init.Name] = name;
         }
 
@@ -114,13 +110,8 @@ public static class Float16Converter
             if (halfTensors.Contains(info.Name) && info.Type?.TensorType is { } t && t.ElemType == (int)DataType.Float)
                 t.ElemType = (int)DataType.Float16;
 
-        graph.Node.Clear();
-        graph.Node.AddRange(nodes);
         var stillUsed = nodes.SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
-        var kept = graph.Initializer.Where(t => stillUsed.Contains(t.Name)).ToList();
-        graph.Initializer.Clear();
-        graph.Initializer.AddRange(kept);
-        graph.Initializer.AddRange(newInitializers);
+        OnnxGraphs.ReplaceContents(graph, nodes, t => stillUsed.Contains(t.Name), newInitializers);
 
         var report = new QuantizationReport
         {

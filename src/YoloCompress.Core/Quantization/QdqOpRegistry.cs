@@ -59,15 +59,5 @@ public sealed class QdqOpRegistry
         ["Slice"] = QdqOpKind.PassThrough,
     });
 
-    /// <summary>Every listed op type and its kind, ordered by op type.</summary>
-    public IReadOnlyDictionary<string, QdqOpKind> Ops => _ops;
-
     public QdqOpKind? Find(string opType) => _ops.TryGetValue(opType, out var kind) ? kind : null;
-
-    /// <summary>A copy with <paramref name="opType"/> quantized as <paramref name="kind"/>.</summary>
-    public QdqOpRegistry With(string opType, QdqOpKind kind) =>
-        new(_ops.Where(p => p.Key != opType).Append(KeyValuePair.Create(opType, kind)));
-
-    /// <summary>A copy where <paramref name="opType"/> stays float.</summary>
-    public QdqOpRegistry Without(string opType) => new(_ops.Where(p => p.Key != opType));
 }

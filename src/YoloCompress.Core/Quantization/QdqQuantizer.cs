@@ -150,12 +150,7 @@ public static class QdqQuantizer
                 }
             }
 
-            graph.Node.Clear();
-            graph.Node.AddRange(_nodes);
-            var kept = graph.Initializer.Where(t => !removed.Contains(t.Name)).ToList();
-            graph.Initializer.Clear();
-            graph.Initializer.AddRange(kept);
-            graph.Initializer.AddRange(_initializers);
+            OnnxGraphs.ReplaceContents(graph, _nodes, t => !removed.Contains(t.Name), _initializers);
             return model;
         }
 
@@ -246,11 +241,7 @@ public static class QdqQuantizer
             if (node.Input.Count < 2 || _index.Initializer(node.Input[1]) is not { DataType: (int)DataType.Float } weight
                 || _index.Consumers(weight.Name).Count != 1)
                 return;
-            var values = OnnxTensors.ToFloatArray(weight);
-            var halves = new Half[values.Length];
-            for (int i = 0; i < values.Length; i++) halves[i] = (Half)values[i];
-            var stored = OnnxTensors.Raw(_names.Take(weight.Name + "_fp16"), DataType.Float16, weight.Dims.ToArray(),
-                System.Runtime.InteropServices.MemoryMarshal.AsBytes(halves.AsSpan()));
+            var stored = OnnxTensors.Float16Of(weight, _names.Take(weight.Name + "_fp16"));
             _initializers.Add(stored);
             var output = _names.Take(weight.Name + "_fp32");
             _nodes.Add(OnnxNodes.Node("Cast", "", new[] { stored.Name }, new[] { output },

@@ -22,9 +22,4 @@ public readonly record struct QuantParams(float Scale, int ZeroPoint)
         int zeroPoint = (int)Math.Clamp(Math.Round(-r.Min / (double)scale, MidpointRounding.ToEven), 0, 255);
         return new QuantParams(scale, zeroPoint);
     }
-
-    /// <summary>The real range these parameters represent.</summary>
-    public TensorRange Representable(ActivationType type) => type == ActivationType.Int8
-        ? new TensorRange(-128 * Scale, 127 * Scale)
-        : new TensorRange(-ZeroPoint * Scale, (255 - ZeroPoint) * Scale);
 }

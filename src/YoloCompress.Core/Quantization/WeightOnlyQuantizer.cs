@@ -63,12 +63,7 @@ public static class WeightOnlyQuantizer
             nodes.Add(node);
         }
 
-        graph.Node.Clear();
-        graph.Node.AddRange(nodes);
-        var kept = graph.Initializer.Where(t => !removed.Contains(t.Name)).ToList();
-        graph.Initializer.Clear();
-        graph.Initializer.AddRange(kept);
-        graph.Initializer.AddRange(added);
+        OnnxGraphs.ReplaceContents(graph, nodes, t => !removed.Contains(t.Name), added);
         var report = new QuantizationReport
         {
             Mode = QuantizationMode.Int8WeightOnly.ToSettingName(),

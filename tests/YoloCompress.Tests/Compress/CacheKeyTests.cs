@@ -1,3 +1,4 @@
+using YoloCompress.Core.Calibration;
 using YoloCompress.Core.Caching;
 using YoloCompress.Core.Pipeline;
 using YoloCompress.Core.Profiles;
@@ -66,8 +67,8 @@ public sealed class CacheKeyTests : IDisposable
     public void CalibrationChoiceIsSortedAndEvenlySpaced()
     {
         var images = Enumerable.Range(0, 10).Select(i => Path.Combine(_folder, $"{9 - i:00}.jpg")).ToArray();
-        var chosen = CalibrationSelection.Choose(images, 4).Select(Path.GetFileName);
+        var chosen = CalibrationImages.Choose(images, 4).Select(Path.GetFileName);
         Assert.Equal(["00.jpg", "02.jpg", "05.jpg", "07.jpg"], chosen);
-        Assert.Equal(10, CalibrationSelection.Choose(images, 64).Count);
+        Assert.Equal(10, CalibrationImages.Choose(images, 64).Count);
     }
 }

@@ -65,6 +65,14 @@ public sealed class CompressionPipelineTests : IDisposable
     }
 
     [Fact]
+    public void Pruning_by_weights_without_recovery_needs_no_calibration_images()
+    {
+        var settings = new CompressionSettings { Quantization = "fp16", PruneRatio = 0.1, PruneCriterion = "l1", PruneRecovery = false };
+        var outcome = CompressionPipeline.Run(Request(Path.Combine(_temp, "l1"), images: [], settings: settings));
+        Assert.True(outcome.After.Parameters < outcome.Before.Parameters * 0.9, $"parameters {outcome.Before.Parameters} -> {outcome.After.Parameters}");
+    }
+
+    [Fact]
     public void A_failed_run_leaves_the_previous_outputs_in_place()
     {
         var dir = Path.Combine(_temp, "out");

@@ -91,7 +91,7 @@ public class PrunerTests
         Assert.Equal(0.5, result.RemovedFraction, 2);
         Assert.True(TinyModel.ParameterCount(result.Model) < 0.45 * TinyModel.ParameterCount(t.Model));
         var input = t.Input(3);
-        var expected = TinyModel.Run(t.Model, input, out var shape);
+        TinyModel.Run(t.Model, input, out var shape);
         var actual = TinyModel.Run(result.Model, input, out var prunedShape);
         Assert.Equal(shape, prunedShape);
         Assert.All(actual, v => Assert.True(float.IsFinite(v)));

@@ -49,7 +49,7 @@ public class RealCheckpointTests
         Assert.True(TinyModel.ParameterCount(result.Model) < 0.65 * TinyModel.ParameterCount(model));
         Assert.True(result.Model.CalculateSize() < 0.7 * model.CalculateSize());
         var input = TinyModel.RandomInput(3 * Size * Size, 5);
-        var expected = TinyModel.Run(model, input, out var shape);
+        TinyModel.Run(model, input, out var shape);
         var actual = TinyModel.Run(result.Model, input, out var prunedShape);
         Assert.Equal(shape, prunedShape);
         Assert.Equal(3, shape.Length);
