@@ -195,6 +195,6 @@ public sealed class NonMaxSuppression
     private static BoundingBox Box(ReadOnlySpan<float> output, int offset)
     {
         float cx = output[offset], cy = output[offset + 1], w = output[offset + 2], h = output[offset + 3];
-        return new BoundingBox(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2);
+        return BoundingBox.FromCenter(cx, cy, w, h);
     }
 }

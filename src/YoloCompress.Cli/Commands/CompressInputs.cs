@@ -113,19 +113,25 @@ internal static class CompressInputs
         if (options.CalibrationList is { Length: > 0 } list)
             candidates.AddRange(ReadList(Path.GetFullPath(list), options));
 
-        if (candidates.Count == 0 && NeedsCalibration(settings))
+        if (candidates.Count == 0 && CalibrationNeededBy(settings) is { } reason)
         {
             throw new YoloCompressException(DiagnosticCatalog.NoCalibrationImages,
-                $"Quantization {settings.Quantization} with PruneRatio {settings.PruneRatio} needs calibration images: give --calib DIR or --calib-list FILE (in a project: <YoloCalibrationImage Include=\"calib/*.jpg\" />)",
+                $"{reason} needs calibration images: give --calib DIR or --calib-list FILE (in a project: <YoloCalibrationImage Include=\"calib/*.jpg\" />)",
                 ProjectOrigin(options));
         }
         return candidates.Count == 0 ? [] : Core.Calibration.CalibrationImages.Choose(candidates, settings.CalibrationCount);
     }
 
-    /// <summary>Static int8 needs activation ranges; activation criteria and pruning recovery need activations.</summary>
-    public static bool NeedsCalibration(CompressionSettings settings) =>
-        settings.Quantization == "int8"
-        || (settings.PruneRatio > 0 && (settings.PruneRecovery || ChannelImportance.Create(settings.PruneCriterion).NeedsCalibration));
+    /// <summary>The settings that make a run need calibration images, in words, or null when none does: static
+    /// int8 needs activation ranges; pruning recovery and activation criteria need activations.</summary>
+    public static string? CalibrationNeededBy(CompressionSettings settings)
+    {
+        if (settings.Quantization == "int8") return "Quantization int8";
+        if (settings.PruneRatio <= 0) return null;
+        if (settings.PruneRecovery) return $"PruneRatio {settings.PruneRatio} with PruneRecovery true";
+        return ChannelImportance.Create(settings.PruneCriterion).NeedsCalibration
+            ? $"PruneRatio {settings.PruneRatio} with PruneCriterion {settings.PruneCriterion}" : null;
+    }
 
     private static IEnumerable<string> ReadList(string listPath, CompressOptions options)
     {

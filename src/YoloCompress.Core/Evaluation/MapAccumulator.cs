@@ -67,6 +67,8 @@ public sealed class MapAccumulator
             .ToArray();
 
         var classes = _labelsByClass.Keys.Order().ToArray();
+        // Each class's detections, best first: one pass over all detections instead of one per class.
+        var byClass = order.GroupBy(i => _detections[i].ClassId).ToDictionary(g => g.Key, g => g.ToArray());
         var px = new double[CurvePoints];
         for (int i = 0; i < CurvePoints; i++)
             px[i] = i == CurvePoints - 1 ? 1.0 : i * (1.0 / (CurvePoints - 1));
@@ -79,7 +81,7 @@ public sealed class MapAccumulator
         {
             int cls = classes[ci];
             int nl = _labelsByClass[cls].Instances;
-            var mine = order.Where(i => _detections[i].ClassId == cls).ToArray();
+            var mine = byClass.GetValueOrDefault(cls, []);
             int np = mine.Length;
             if (np == 0 || nl == 0)
                 continue;
