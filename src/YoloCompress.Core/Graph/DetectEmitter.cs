@@ -1,5 +1,5 @@
 using YoloCompress.Core.Checkpoints;
-using static YoloCompress.Core.Onnx.OnnxNodes;
+using static YoloCompress.Core.OnnxModel.OnnxNodes;
 
 namespace YoloCompress.Core.Graph;
 

@@ -1,6 +1,6 @@
 using YoloCompress.Core.Checkpoints;
-using YoloCompress.Core.Onnx;
-using static YoloCompress.Core.Onnx.OnnxNodes;
+using YoloCompress.Core.OnnxModel;
+using static YoloCompress.Core.OnnxModel.OnnxNodes;
 
 namespace YoloCompress.Core.Graph;
 

@@ -1,7 +1,7 @@
 using Onnx;
 using YoloCompress.Core.Checkpoints;
-using YoloCompress.Core.Onnx;
-using static YoloCompress.Core.Onnx.OnnxNodes;
+using YoloCompress.Core.OnnxModel;
+using static YoloCompress.Core.OnnxModel.OnnxNodes;
 
 namespace YoloCompress.Core.Graph;
 

@@ -1,6 +1,6 @@
 using System.Numerics;
 using Onnx;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 
 namespace YoloCompress.Core.Pruning;
 

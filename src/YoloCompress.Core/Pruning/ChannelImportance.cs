@@ -4,7 +4,7 @@ namespace YoloCompress.Core.Pruning;
 /// unpruned model over calibration images. Notes (fallbacks) are collected for the report.</summary>
 public sealed class ImportanceContext
 {
-    public ImportanceContext(DependencyGraph graph, ActivationStatistics? statistics)
+    public ImportanceContext(DependencyGraph graph, ChannelStatistics? statistics)
     {
         Graph = graph;
         Statistics = statistics;
@@ -12,7 +12,7 @@ public sealed class ImportanceContext
 
     public DependencyGraph Graph { get; }
 
-    public ActivationStatistics? Statistics { get; }
+    public ChannelStatistics? Statistics { get; }
 
     public List<string> Notes { get; } = new();
 }

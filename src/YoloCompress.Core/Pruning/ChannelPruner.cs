@@ -10,8 +10,8 @@ public sealed class ChannelPruner
 {
     private readonly IEnumerable<float[]>? _calibration;
     private readonly int _threads;
-    private ActivationStatistics? _statistics;
-    private readonly Dictionary<int, ActivationStatistics> _matchStatistics = new();
+    private ChannelStatistics? _statistics;
+    private readonly Dictionary<int, ChannelStatistics> _matchStatistics = new();
     private readonly Dictionary<int, Dictionary<string, ChannelCovariance>> _covariances = new();
 
     /// <param name="model">The float model (working graph with BN, or BN folded); never modified.</param>
@@ -32,7 +32,7 @@ public sealed class ChannelPruner
 
     /// <summary>Statistics of the unpruned model: the tensors consumers of prunable groups read. Collected on
     /// first use.</summary>
-    public ActivationStatistics Statistics => _statistics ??= CollectStatistics();
+    public ChannelStatistics Statistics => _statistics ??= CollectStatistics();
 
     public PruneResult Prune(PruneOptions options)
     {
@@ -87,7 +87,7 @@ public sealed class ChannelPruner
             var images = _calibration!.Take(options.MatchImages).ToArray();
             var tensors = MatchedTensors(options.MatchDetectOutputs);
             if (!_matchStatistics.TryGetValue(options.MatchImages, out var original))
-                _matchStatistics[options.MatchImages] = original = ActivationStatistics.Collect(Model, MatchedTensors(true), images, _threads);
+                _matchStatistics[options.MatchImages] = original = ChannelStatistics.Collect(Model, MatchedTensors(true), images, _threads);
             StatisticsMatching.Apply(pruned, tensors, original, keptPositions, images, _threads);
         }
         return pruned;
@@ -130,9 +130,9 @@ public sealed class ChannelPruner
         Graph.PrunableGroups.SelectMany(g => g.Members)
             .Where(m => m.Role == MemberRole.ConvInput).Select(m => m.Tensor).Distinct();
 
-    private ActivationStatistics CollectStatistics()
+    private ChannelStatistics CollectStatistics()
     {
         if (_calibration is null) throw new InvalidOperationException("No calibration images were given to the pruner.");
-        return ActivationStatistics.Collect(Model, ConvInputTensors().Order(StringComparer.Ordinal).ToArray(), _calibration, _threads);
+        return ChannelStatistics.Collect(Model, ConvInputTensors().Order(StringComparer.Ordinal).ToArray(), _calibration, _threads);
     }
 }

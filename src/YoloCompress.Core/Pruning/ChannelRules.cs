@@ -1,5 +1,5 @@
 using Onnx;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 
 namespace YoloCompress.Core.Pruning;
 

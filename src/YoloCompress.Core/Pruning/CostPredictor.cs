@@ -14,7 +14,7 @@ internal sealed class CostPredictor
         {
             var output = graph.Layout(node.Output[0]);
             var input = graph.Layout(node.Input[0]);
-            bool depthwise = Onnx.OnnxNodes.GetInt(node, "group", 1) > 1;
+            bool depthwise = OnnxModel.OnnxNodes.GetInt(node, "group", 1) > 1;
             _convs.Add((macs[node.Name], Groups(graph, input), Groups(graph, output), depthwise));
             Macs += macs[node.Name];
         }

@@ -1,4 +1,4 @@
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 
 namespace YoloCompress.Core.Pruning;
 

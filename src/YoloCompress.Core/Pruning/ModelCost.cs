@@ -1,6 +1,6 @@
 using Onnx;
 using YoloCompress.Core.Graph;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 
 namespace YoloCompress.Core.Pruning;
 

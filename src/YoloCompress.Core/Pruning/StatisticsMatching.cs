@@ -1,5 +1,5 @@
 using Onnx;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 
 namespace YoloCompress.Core.Pruning;
 
@@ -38,13 +38,13 @@ internal static class StatisticsMatching
     /// matched layer upstream of it has been corrected, so corrections never compound (correcting all layers
     /// from one measurement over-corrects downstream layers for what their inputs already regained). Each wave
     /// runs the model only as far as its layers. Layers no removed channel reaches are skipped.</summary>
-    public static void Apply(ModelProto pruned, IReadOnlyList<string> tensors, ActivationStatistics original,
+    public static void Apply(ModelProto pruned, IReadOnlyList<string> tensors, ChannelStatistics original,
         IReadOnlyDictionary<string, int[]> keptPositions, IEnumerable<float[]> calibration, int threads)
     {
         var waves = Waves(pruned.Graph, tensors, keptPositions.Keys.ToHashSet());
         foreach (var wave in waves)
         {
-            var current = ActivationStatistics.Collect(Truncate(pruned, wave), wave, calibration, threads);
+            var current = ChannelStatistics.Collect(Truncate(pruned, wave), wave, calibration, threads);
             var index = new GraphIndex(pruned.Graph);
             foreach (var tensor in wave)
             {

@@ -1,5 +1,5 @@
 using Onnx;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace YoloCompress.Core.Quantization;

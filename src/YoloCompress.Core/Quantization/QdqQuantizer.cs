@@ -1,6 +1,6 @@
 using Onnx;
 using YoloCompress.Core.Calibration;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace YoloCompress.Core.Quantization;

@@ -23,9 +23,9 @@ internal static class TensorTypes
             {
                 "Shape" or "Size" or "NonZero" or "ArgMax" or "ArgMin" => DataType.Int64,
                 "Equal" or "Less" or "Greater" or "LessOrEqual" or "GreaterOrEqual" or "And" or "Or" or "Not" or "Xor" or "IsNaN" or "IsInf" => DataType.Bool,
-                "Cast" => (DataType)YoloCompress.Core.Onnx.OnnxNodes.GetInt(node, "to", (long)DataType.Float),
-                "Constant" => YoloCompress.Core.Onnx.OnnxNodes.Attribute(node, "value") is { T: { } t } ? (DataType)t.DataType : DataType.Float,
-                "ConstantOfShape" => YoloCompress.Core.Onnx.OnnxNodes.Attribute(node, "value") is { T: { } v } ? (DataType)v.DataType : DataType.Float,
+                "Cast" => (DataType)YoloCompress.Core.OnnxModel.OnnxNodes.GetInt(node, "to", (long)DataType.Float),
+                "Constant" => YoloCompress.Core.OnnxModel.OnnxNodes.Attribute(node, "value") is { T: { } t } ? (DataType)t.DataType : DataType.Float,
+                "ConstantOfShape" => YoloCompress.Core.OnnxModel.OnnxNodes.Attribute(node, "value") is { T: { } v } ? (DataType)v.DataType : DataType.Float,
                 "QuantizeLinear" => node.Input.Count > 2 && types.TryGetValue(node.Input[2], out var zp) ? zp : DataType.Uint8,
                 "DequantizeLinear" => DataType.Float,
                 "Where" => node.Input.Count > 1 && types.TryGetValue(node.Input[1], out var w) ? w : null,

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Onnx;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace YoloCompress.Core.Quantization;

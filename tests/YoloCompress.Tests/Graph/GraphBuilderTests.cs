@@ -80,9 +80,9 @@ public class GraphBuilderTests
         // The stride-8 grid starts at cell (x, y) = (0, 0) minus 0.5; anchors are in pixels.
         var grid = model.Graph.Initializer.Single(t => t.Name == "model.24.decode.0.grid");
         Assert.Equal(new long[] { 1, 1, 80, 80, 2 }, grid.Dims);
-        Assert.Equal(new[] { -0.5f, -0.5f, 0.5f, -0.5f }, Core.Onnx.OnnxTensors.ToFloatArray(grid)[..4]);
+        Assert.Equal(new[] { -0.5f, -0.5f, 0.5f, -0.5f }, Core.OnnxModel.OnnxTensors.ToFloatArray(grid)[..4]);
         var anchors = model.Graph.Initializer.Single(t => t.Name == "model.24.decode.2.anchor_grid");
-        Assert.Equal(new[] { 116f, 90f, 156f, 198f, 373f, 326f }, Core.Onnx.OnnxTensors.ToFloatArray(anchors));
+        Assert.Equal(new[] { 116f, 90f, 156f, 198f, 373f, 326f }, Core.OnnxModel.OnnxTensors.ToFloatArray(anchors));
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Onnx;
 using YoloCompress.Core.Checkpoints;
 using YoloCompress.Core.Graph;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 using YoloCompress.Tests.Support;
 
 namespace YoloCompress.Tests.Graph;

@@ -30,7 +30,7 @@ public class NetworkShapeTests
         var head = t.Conv("model.4", t.Concat("model.3", a, parts[1]), 4, k: 1, bn: false, act: false);
         t.Output(head);
         var pruned = AssertZeroedChannelsRemoveLosslessly(t, ("model.0.conv", [2, 6, 7]));
-        Assert.Equal([3L, 2L], Core.Onnx.OnnxTensors.ToInt64Array(pruned.Graph.Initializer.Single(i => i.Name == "model.1.sizes")));
+        Assert.Equal([3L, 2L], Core.OnnxModel.OnnxTensors.ToInt64Array(pruned.Graph.Initializer.Single(i => i.Name == "model.1.sizes")));
         Assert.Equal([6, 3, 3, 3], Dims(pruned, "model.2.conv.weight"));
         Assert.Equal([4, 8, 1, 1], Dims(pruned, "model.4.conv.weight"));
     }
@@ -59,7 +59,7 @@ public class NetworkShapeTests
         t.Output(t.Conv("model.2", dw, 4, k: 1, bn: false, act: false));
         var pruned = AssertZeroedChannelsRemoveLosslessly(t, ("model.0.conv", [0, 6]));
         Assert.Equal([6, 1, 5, 5], Dims(pruned, "model.1.conv.weight"));
-        Assert.Equal(6, Core.Onnx.OnnxNodes.GetInt(pruned.Graph.Node.Single(n => n.Name == "model.1.conv"), "group", 0));
+        Assert.Equal(6, Core.OnnxModel.OnnxNodes.GetInt(pruned.Graph.Node.Single(n => n.Name == "model.1.conv"), "group", 0));
     }
 
     [Fact]

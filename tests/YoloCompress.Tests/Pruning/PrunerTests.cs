@@ -1,5 +1,5 @@
 using Onnx;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 using YoloCompress.Core.Pruning;
 using static YoloCompress.Tests.Pruning.NetworkShapeTests;
 

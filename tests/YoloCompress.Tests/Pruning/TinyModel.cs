@@ -1,9 +1,9 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 using YoloCompress.Core.Pruning;
-using static YoloCompress.Core.Onnx.OnnxNodes;
+using static YoloCompress.Core.OnnxModel.OnnxNodes;
 
 namespace YoloCompress.Tests.Pruning;
 

@@ -3,7 +3,7 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using YoloCompress.Core.Calibration;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 using YoloCompress.Core.Quantization;
 
 namespace YoloCompress.Tests.Quantization;

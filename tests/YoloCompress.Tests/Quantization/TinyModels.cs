@@ -1,8 +1,8 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
-using YoloCompress.Core.Onnx;
-using static YoloCompress.Core.Onnx.OnnxNodes;
+using YoloCompress.Core.OnnxModel;
+using static YoloCompress.Core.OnnxModel.OnnxNodes;
 
 namespace YoloCompress.Tests.Quantization;
 

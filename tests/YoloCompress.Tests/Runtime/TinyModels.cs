@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Onnx;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 
 namespace YoloCompress.Tests.Runtime;
 

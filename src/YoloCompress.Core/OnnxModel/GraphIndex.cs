@@ -1,6 +1,6 @@
 using Onnx;
 
-namespace YoloCompress.Core.Onnx;
+namespace YoloCompress.Core.OnnxModel;
 
 /// <summary>Who produces and who consumes each tensor of a graph, and its initializers by name.
 /// A snapshot: rebuild it after the graph changes.</summary>

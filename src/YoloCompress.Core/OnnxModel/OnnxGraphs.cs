@@ -1,6 +1,6 @@
 using Onnx;
 
-namespace YoloCompress.Core.Onnx;
+namespace YoloCompress.Core.OnnxModel;
 
 /// <summary>Whole-graph edits shared by the rewriters (QDQ, float16, weight-only).</summary>
 public static class OnnxGraphs

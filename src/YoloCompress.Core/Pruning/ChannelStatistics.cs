@@ -1,5 +1,5 @@
 using Onnx;
-using YoloCompress.Core.Onnx;
+using YoloCompress.Core.OnnxModel;
 
 namespace YoloCompress.Core.Pruning;
 
@@ -67,17 +67,17 @@ public sealed class ChannelMoments
 
 /// <summary>Channel moments of selected tensors of a model over calibration inputs, collected in one pass
 /// with <see cref="ActivationCollector"/>.</summary>
-public sealed class ActivationStatistics
+public sealed class ChannelStatistics
 {
     private readonly Dictionary<string, ChannelMoments> _moments;
 
-    private ActivationStatistics(Dictionary<string, ChannelMoments> moments) => _moments = moments;
+    private ChannelStatistics(Dictionary<string, ChannelMoments> moments) => _moments = moments;
 
     /// <summary>Moments of a collected tensor, or null when it was not collected.</summary>
     public ChannelMoments? this[string tensor] => _moments.GetValueOrDefault(tensor);
 
     /// <param name="inputs">Preprocessed inputs (the model's input shape, batch 1), enumerated once.</param>
-    public static ActivationStatistics Collect(ModelProto model, IReadOnlyList<string> tensors, IEnumerable<float[]> inputs, int threads = 0)
+    public static ChannelStatistics Collect(ModelProto model, IReadOnlyList<string> tensors, IEnumerable<float[]> inputs, int threads = 0)
     {
         var moments = new Dictionary<string, ChannelMoments>();
         int images = 0;
@@ -92,6 +92,6 @@ public sealed class ActivationStatistics
             images++;
         }
         if (images == 0) throw new ArgumentException("No calibration inputs were given.", nameof(inputs));
-        return new ActivationStatistics(moments);
+        return new ChannelStatistics(moments);
     }
 }

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 
-namespace YoloCompress.Core.Onnx;
+namespace YoloCompress.Core.OnnxModel;
 
 /// <summary>Builds ONNX nodes and attributes with less ceremony than the protobuf classes.</summary>
 public static class OnnxNodes

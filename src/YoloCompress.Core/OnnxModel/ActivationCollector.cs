@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
-namespace YoloCompress.Core.Onnx;
+namespace YoloCompress.Core.OnnxModel;
 
 /// <summary>Runs a model on a stream of inputs and hands every requested intermediate tensor to a
 /// callback, image by image, so that statistics (calibration histograms, channel means) can be

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
 
-namespace YoloCompress.Core.Onnx;
+namespace YoloCompress.Core.OnnxModel;
 
 /// <summary>Conversions between ONNX initializers and plain arrays. Every stage reads and writes
 /// weights through here, so raw_data versus typed fields is decided in one place.</summary>
