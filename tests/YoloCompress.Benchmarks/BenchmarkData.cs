@@ -1,3 +1,5 @@
+using YoloCompress.Core.Pruning;
+using YoloCompress.Core.Recovery;
 using Onnx;
 using YoloCompress.Core.Checkpoints;
 using YoloCompress.Core.Evaluation;
@@ -10,6 +12,26 @@ namespace YoloCompress.Benchmarks;
 /// <summary>Where the shared data is, and the small pieces every benchmark needs: build a model, evaluate it.</summary>
 internal static class BenchmarkData
 {
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ChannelPruner, CalibrationRecovery> Recoveries = new();
+
+    /// <summary>Prune, then recover as the pipeline does (null: no recovery); one recovery per pruner, so its
+    /// covariances and BN targets are collected once per benchmark run.</summary>
+    public static PruneResult PruneAndRecover(ChannelPruner pruner, PruneOptions prune, RecoveryOptions? recovery = null)
+    {
+        var pruned = pruner.Prune(prune);
+        if (recovery is null) return pruned;
+        var recovered = Recoveries.GetValue(pruner, p => new CalibrationRecovery(p)).Recover(pruned, recovery);
+        return pruned.With(recovered.Model, recovered.Notes);
+    }
+
+    /// <summary>A PruneCriterion setting value.</summary>
+    public static PruneCriterion Criterion(string name) => Parse<PruneCriterion>(name, PruneSettingNames.ToSettingName);
+
+    /// <summary>An enum from its setting name.</summary>
+    public static T Parse<T>(string name, Func<T, string> settingName) where T : struct, Enum =>
+        Enum.GetValues<T>().FirstOrDefault(v => settingName(v) == name) is var value && settingName(value) == name
+            ? value : throw new ArgumentException($"'{name}' is not one of {string.Join(", ", Enum.GetValues<T>().Select(settingName))}");
+
     public static string Shared { get; } =
         Environment.GetEnvironmentVariable("YOLOCOMPRESS_SHARED_DATA") is { Length: > 0 } env ? env : FindShared();
 

@@ -1,3 +1,4 @@
+using YoloCompress.Core.Recovery;
 using YoloCompress.Core.Calibration;
 using System.Diagnostics;
 using System.Globalization;
@@ -49,7 +50,7 @@ internal static class PruneBenchmark
 
     private static void Table(Options o, ChannelPruner pruner, YoloDataset dataset, double baseline, int threads, string outDir)
     {
-        var criteria = o.String("criteria", string.Join(",", ChannelImportance.Criteria)).Split(',');
+        var criteria = o.String("criteria", string.Join(",", Enum.GetValues<PruneCriterion>().Select(c => c.ToSettingName()))).Split(',');
         var ratios = o.String("ratios", "0.03,0.05,0.10,0.25").Split(',').Select(r => double.Parse(r, C)).ToArray();
         var results = new Dictionary<(string, bool), double[]>();
         var csv = new StringBuilder("criterion,recovery,ratio,removed,map50_95,map50,prune_s\n");
@@ -60,7 +61,7 @@ internal static class PruneBenchmark
                 for (int i = 0; i < ratios.Length; i++)
                 {
                     var sw = Stopwatch.StartNew();
-                    var result = pruner.Prune(new PruneOptions { Ratio = ratios[i], Criterion = criterion, Recovery = recovery, RoundTo = 1 });
+                    var result = BenchmarkData.PruneAndRecover(pruner, new PruneOptions { Ratio = ratios[i], Criterion = BenchmarkData.Criterion(criterion), RoundTo = 1 }, recovery ? new RecoveryOptions() : null);
                     double seconds = sw.Elapsed.TotalSeconds;
                     var map = BenchmarkData.Evaluate(result.Model, dataset, threads);
                     maps[i] = map.Map50To95;
@@ -132,7 +133,7 @@ internal static class PruneBenchmark
     private static void Structure(Options o, ChannelPruner pruner, YoloDataset dataset, int threads)
     {
         double ratio = o.Double("structure-ratio", 0.25);
-        var result = pruner.Prune(new PruneOptions { Ratio = ratio });
+        var result = BenchmarkData.PruneAndRecover(pruner, new PruneOptions { Ratio = ratio }, new RecoveryOptions());
         var before = BatchNormFolding.Fold(pruner.Model);
         var after = BatchNormFolding.Fold(result.Model);
         var costBefore = ModelCost.Of(before);
@@ -167,21 +168,22 @@ internal static class PruneBenchmark
         // The table prunes one group at a time with the cheap part of recovery (folding) and scores it by how far
         // the output scores move (a dense, low-noise proxy: single-group mAP drops on a subset are mostly noise at
         // the 2-point scale). Proposals and the uniform reference are pruned with full recovery and measured in mAP.
-        var tableOptions = new PruneOptions
+        var tableRecovery = new RecoveryOptions
         {
             MatchStatistics = o.String("sens-match", "false") == "true",
             MatchImages = o.Int("sens-match-images", 4),
         };
         var options = new PruneOptions();
+        var recovery = new CalibrationRecovery(pruner);
         double Evaluate(ModelProto m) => BenchmarkData.Evaluate(m, subset, threads).Map50To95;
         var fidelity = new OutputFidelity(pruner.Model,
             CalibrationImages.Letterboxed(CalibrationImages.First(BenchmarkData.Coco128Images, 128).Skip(64).Take(o.Int("proxy-images", 8)).ToArray(), 640), threads);
         var sw = Stopwatch.StartNew();
-        var table = SensitivityAnalysis.Measure(pruner, fidelity.Score, [0.25, 0.5], tableOptions);
+        var table = SensitivityAnalysis.Measure(pruner, p => recovery.Recover(p, tableRecovery).Model, fidelity.Score, [0.25, 0.5], options);
         Console.WriteLine($"\nSensitivity (score distortion on {fidelity.Images} held-out images, {sw.Elapsed.TotalMinutes:0.0} min)");
         Console.WriteLine(table.ToText());
         var progress = new Progress<string>(s => Console.WriteLine("  " + s));
-        var proposal = SensitivityAnalysis.ProposeAndVerify(pruner, table, target, Evaluate, options, rounds: 10, progress: progress);
+        var proposal = SensitivityAnalysis.ProposeAndVerify(pruner, p => recovery.Recover(p, new RecoveryOptions()).Model, table, target, Evaluate, options, rounds: 10, progress: progress);
 
         // The largest uniform ratio (PruneRoundTo 8, the same recovery) that costs at most the target.
         double baseline = Evaluate(pruner.Model);
@@ -189,7 +191,7 @@ internal static class PruneBenchmark
         long uniformMacs = table.Macs;
         foreach (var ratio in new[] { 0.02, 0.03, 0.04, 0.05, 0.075, 0.10, 0.15 })
         {
-            var result = pruner.Prune(options with { Ratio = ratio });
+            var result = BenchmarkData.PruneAndRecover(pruner, options with { Ratio = ratio }, new RecoveryOptions());
             double drop = baseline - Evaluate(result.Model);
             long macs = ModelCost.Of(result.Model).ConvMacs;
             Console.WriteLine(string.Create(C, $"  uniform {ratio:0.000}: drop {drop:0.0000}, MACs {(double)macs / table.Macs:P1}"));
@@ -201,14 +203,14 @@ internal static class PruneBenchmark
         long exactMacs = table.Macs;
         foreach (var ratio in new[] { 0.005, 0.01, 0.015, 0.02, 0.03 })
         {
-            var result = pruner.Prune(options with { Ratio = ratio, RoundTo = 1 });
+            var result = BenchmarkData.PruneAndRecover(pruner, options with { Ratio = ratio, RoundTo = 1 }, new RecoveryOptions());
             double drop = baseline - Evaluate(result.Model);
             long macs = ModelCost.Of(result.Model).ConvMacs;
             Console.WriteLine(string.Create(C, $"  uniform {ratio:0.000} (PruneRoundTo 1): drop {drop:0.0000}, MACs {(double)macs / table.Macs:P1}"));
             if (drop > target) break;
             (bestExact, exactMacs) = (ratio, macs);
         }
-        var proposed = pruner.Prune(options with { Ratio = 0, GroupRatios = proposal.Ratios });
+        var proposed = BenchmarkData.PruneAndRecover(pruner, options with { Ratio = 0, GroupRatios = proposal.Ratios }, new RecoveryOptions());
         long proposedMacs = ModelCost.Of(proposed.Model).ConvMacs;
         Console.WriteLine(string.Create(C, $"\nFor a {target:0.00} drop: proposed per-group ratios keep {(double)proposedMacs / table.Macs:P1} of MACs (measured drop {proposal.MeasuredDrop:0.0000}); " +
             $"the largest uniform ratio within it, {bestUniform:0.000}, keeps {(double)uniformMacs / table.Macs:P1} (PruneRoundTo 8), " +

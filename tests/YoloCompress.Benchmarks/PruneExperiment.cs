@@ -1,3 +1,4 @@
+using YoloCompress.Core.Recovery;
 using YoloCompress.Core.Calibration;
 using System.Diagnostics;
 using System.Globalization;
@@ -23,26 +24,27 @@ internal static class PruneExperiment
         var sw = Stopwatch.StartNew();
         _ = pruner.Statistics;
         Console.WriteLine($"calibration statistics: {sw.Elapsed.TotalSeconds:0.0} s");
-        var baseOptions = new PruneOptions { Ratio = ratio, Criterion = criterion, RoundTo = round };
-        var variants = new List<(string, PruneOptions)>
+        var prune = new PruneOptions { Ratio = ratio, Criterion = BenchmarkData.Criterion(criterion), RoundTo = round };
+        var full = new RecoveryOptions();
+        var variants = new List<(string, PruneOptions, RecoveryOptions?)>
         {
-            ("unpruned", baseOptions with { Ratio = 0 }),
-            ("no recovery", baseOptions with { Recovery = false }),
-            ("fold+match8", baseOptions with { Reconstruct = false, MatchImages = 8 }),
-            ("fold+match32", baseOptions with { Reconstruct = false, MatchImages = 32 }),
-            ("fold", baseOptions with { MatchStatistics = false, Reconstruct = false }),
-            ("fold+match", baseOptions with { Reconstruct = false }),
-            ("fold+match no-head", baseOptions with { Reconstruct = false, MatchDetectOutputs = false }),
-            ("lsq", baseOptions with { MatchStatistics = false }),
-            ("lsq+match", baseOptions),
-            ("lsq64+match", baseOptions with { ReconstructImages = 64 }),
+            ("unpruned", prune with { Ratio = 0 }, null),
+            ("no recovery", prune, null),
+            ("fold+match8", prune, full with { Reconstruct = false, MatchImages = 8 }),
+            ("fold+match32", prune, full with { Reconstruct = false, MatchImages = 32 }),
+            ("fold", prune, full with { MatchStatistics = false, Reconstruct = false }),
+            ("fold+match", prune, full with { Reconstruct = false }),
+            ("fold+match no-head", prune, full with { Reconstruct = false, MatchDetectOutputs = false }),
+            ("lsq", prune, full with { MatchStatistics = false }),
+            ("lsq+match", prune, full),
+            ("lsq64+match", prune, full with { ReconstructImages = 64 }),
         };
         var only = o.String("variants", "");
-        foreach (var (name, options) in variants)
+        foreach (var (name, options, recovery) in variants)
         {
             if (only.Length > 0 && !only.Split(',').Contains(name)) continue;
             sw.Restart();
-            var result = pruner.Prune(options);
+            var result = BenchmarkData.PruneAndRecover(pruner, options, recovery);
             var pruneTime = sw.Elapsed.TotalSeconds;
             var map = BenchmarkData.Evaluate(result.Model, dataset, threads);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -1,3 +1,4 @@
+using YoloCompress.Core.Diagnostics;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -95,12 +96,12 @@ internal static class QuantBenchmark
 
         var start = Stopwatch.GetTimestamp();
         IEnumerable<float[]>? images = null;
-        if (settings.Quantization == "int8")
+        if (settings.Quantization.Mode == QuantizationMode.Int8)
         {
             var files = CalibrationImages.Select(Path.Combine(o.Dataset, "images"), settings.CalibrationCount);
             images = CalibrationImages.Letterboxed(files, settings.InputSize);
         }
-        var result = ModelQuantizer.Quantize(model, settings, images);
+        var result = ModelQuantizer.Quantize(model, settings.Quantization, settings.Calibration, images);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         File.WriteAllBytes(output, result.Model.ToByteArray());
         File.WriteAllText(Path.ChangeExtension(output, ".report.json"),
@@ -110,22 +111,22 @@ internal static class QuantBenchmark
         return 0;
     }
 
+    /// <summary>The variant's settings, resolved from text as a profile would give them.</summary>
     private static CompressionSettings Settings(Options o, string variant)
     {
-        var settings = new CompressionSettings
+        var quantization = variant switch
         {
-            CalibrationCount = o.CalibrationImages,
-            KeepFloat = o.KeepFloat,
-            ActivationType = o.ActivationType,
-            CalibrationPercentile = o.Percentile,
-        };
-        return variant switch
-        {
-            "fp16" => settings with { Quantization = "fp16" },
-            "int8-weight-only" => settings with { Quantization = "int8-weight-only" },
-            _ when variant.StartsWith("int8-", StringComparison.Ordinal) => settings with { Quantization = "int8", Calibration = variant["int8-".Length..] },
+            "fp16" or "int8-weight-only" => new[] { "Quantization=" + variant },
+            _ when variant.StartsWith("int8-", StringComparison.Ordinal) => ["Quantization=int8", "Calibration=" + variant["int8-".Length..]],
             _ => throw new ArgumentException($"Unknown variant '{variant}'; expected one of {string.Join(", ", AllVariants)}."),
         };
+        var assignments = new[]
+        {
+            FormattableString.Invariant($"CalibrationCount={o.CalibrationImages}"), "KeepFloat=" + string.Join(';', o.KeepFloat),
+            "ActivationType=" + o.ActivationType, FormattableString.Invariant($"CalibrationPercentile={o.Percentile}"),
+        }.Concat(quantization);
+        var origin = DiagnosticOrigin.CommandLine("benchmark");
+        return ProfileResolver.Resolve(null, null, assignments.Select(a => ProfileResolver.ParseAssignment(a, origin)).ToArray()).Settings;
     }
 
     private static ChildResult RunChild(Options o, string variant, string model, string output)

@@ -1,3 +1,4 @@
+using YoloCompress.Core.Patterns;
 using System.Diagnostics;
 using Google.Protobuf;
 using YoloCompress.Core.Calibration;
@@ -40,7 +41,7 @@ internal static class QuantExplore
         var fidelity = new Fidelity(model.ToByteArray(), CalibrationImages.Letterboxed(CalibrationImages.Select(Path.Combine(coco, "images"), 128).Where((_, i) => i % 8 == 3).ToArray(), 640));
         if (args.Contains("--sensitivity"))
         {
-            var ranges = statistics.Select(new CalibrationOptions { Method = CalibrationMethods.Parse(Value(args, "--method") ?? "percentile") });
+            var ranges = statistics.Select(new CalibrationOptions { Method = BenchmarkData.Parse<CalibrationMethod>(Value(args, "--method") ?? "percentile", CalibrationMethods.ToSettingName) });
             double Score(QuantizationOptions o) => fidelity.Score(QdqQuantizer.Quantize(QdqPlan.Create(model, o), ranges).Model.ToByteArray());
             Console.WriteLine($"all quantized: {Score(new QuantizationOptions()):0.00000}");
             var names = model.Graph.Node.Select(n => n.Name).ToArray();
@@ -60,9 +61,9 @@ internal static class QuantExplore
         foreach (var config in args.Where((a, i) => i > 0 && args[i - 1] == "--config"))
         {
             var parts = config.Split('|');
-            var method = parts[0] is "wo" or "fp16" ? CalibrationMethod.MinMax : CalibrationMethods.Parse(parts[0]);
+            var method = parts[0] is "wo" or "fp16" ? CalibrationMethod.MinMax : BenchmarkData.Parse<CalibrationMethod>(parts[0], CalibrationMethods.ToSettingName);
             var keep = parts.Length > 1 && parts[1].Length > 0 ? parts[1].Split(',').Select(p => NodePattern.Parse(p)).ToArray() : Array.Empty<NodePattern>();
-            var type = parts.Length > 2 && parts[2].Length > 0 ? ActivationTypes.Parse(parts[2]) : ActivationType.Uint8;
+            var type = parts.Length > 2 && parts[2].Length > 0 ? BenchmarkData.Parse<ActivationType>(parts[2], ActivationTypes.ToSettingName) : ActivationType.Uint8;
             var flags = parts.Length > 3 ? parts[3].Split(',') : Array.Empty<string>();
             var options = new QuantizationOptions
             {

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using YoloCompress.Core.Compress;
+using YoloCompress.Core.Diagnostics;
 
 namespace YoloCompress.Cli.Commands;
 
@@ -15,18 +17,28 @@ internal static class CliRun
     };
 
     /// <summary>Runs a command body. Expected failures (bad files, bad settings) print one line
-    /// naming what is wrong and exit 1; anything else is a bug and prints its stack trace (exit 3).</summary>
+    /// naming what is wrong and exit 1; anything else is a bug: a line saying so, its stack trace, exit 3.</summary>
     public static int Guard(Func<int> body)
     {
         try
         {
             return body();
         }
-        catch (Exception e) when (e is Core.Checkpoints.CheckpointFormatException or Core.Graph.YoloGraphException or Core.Diagnostics.YoloCompressException
-            or IOException or InvalidDataException or ArgumentException or FormatException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException)
+        catch (YoloCompressException e)
+        {
+            Console.Error.WriteLine(e.Diagnostic.ToString());
+            return 1;
+        }
+        catch (Exception e) when (ExpectedFailure.Is(e))
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Console.Error.WriteLine($"error: a bug in YoloCompress ({e.GetType().Name}: {e.Message}); please report it with this trace:");
+            Console.Error.WriteLine(e);
+            return 3;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using YoloCompress.Core.Compress;
 using YoloCompress.Core.Pipeline;
 
 namespace YoloCompress.Cli.Commands;
@@ -35,7 +36,7 @@ public static class CompressCommand
 
         command.SetAction((parseResult, cancellation) =>
         {
-            var options = new CompressOptions
+            var job = new CompressJob
             {
                 Model = parseResult.GetValue(model)!,
                 CalibrationDirectory = parseResult.GetValue(calib),
@@ -47,14 +48,12 @@ public static class CompressCommand
                 OutputDirectory = parseResult.GetValue(output)!,
                 Name = parseResult.GetValue(name),
                 CacheDirectory = parseResult.GetValue(cache),
-                Json = parseResult.GetValue(json),
-                MsBuild = parseResult.GetValue(msbuild),
                 OnnxRuntimeVersion = parseResult.GetValue(ortVersion),
                 Origin = parseResult.GetValue(origin),
             };
             var configuration = parseResult.InvocationConfiguration;
-            var runner = new CompressRunner(compressor, configuration.Output, configuration.Error);
-            return Task.FromResult(runner.Run(options, cancellation));
+            var options = new CompressOptions(job, parseResult.GetValue(json), parseResult.GetValue(msbuild));
+            return Task.FromResult(CompressReport.Run(new Compressor(compressor), options, configuration.Output, configuration.Error, cancellation));
         });
         return command;
     }

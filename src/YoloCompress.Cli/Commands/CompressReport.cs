@@ -1,23 +1,36 @@
 using System.Globalization;
 using System.Text.Json;
 using YoloCompress.Core.Budgets;
+using YoloCompress.Core.Compress;
 using YoloCompress.Core.Diagnostics;
 using YoloCompress.Core.Pipeline;
 using YoloCompress.Core.Profiles;
+using YoloCompress.Core.Quantization;
 
 namespace YoloCompress.Cli.Commands;
 
 /// <summary>What `compress` prints: diagnostics (for people, or canonical for MSBuild), progress on
 /// standard error, one summary line, and with --json a summary object for scripts.</summary>
-internal sealed class CompressReport(CompressOptions options, TextWriter output, TextWriter error)
+internal sealed class CompressReport(CompressOptions options, TextWriter output, TextWriter error) : ICompressObserver
 {
     private const string ToolName = "dotnet-yolo-compress";
 
     private readonly List<Diagnostic> _diagnostics = [];
     private CompressionRequest? _request;
     private ResolvedProfile? _profile;
+    private string? _cacheKey;
 
-    public string? CacheKey { get; set; }
+    /// <summary>Runs the job, printing as it goes; returns the exit code.</summary>
+    public static int Run(Compressor compressor, CompressOptions options, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        var report = new CompressReport(options, output, error);
+        var result = compressor.Run(options.Job, report, cancellation);
+        return report.Finish(result);
+    }
+
+    public void CacheKey(string key) => _cacheKey = key;
+
+    public void Bug(Exception exception) => error.WriteLine(exception.ToString());
 
     public void Begin(CompressionRequest request, ResolvedProfile profile)
     {
@@ -32,9 +45,7 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
             error.WriteLine(line);
     }
 
-    public void Verbose(string text) => error.WriteLine(text);
-
-    public void Add(Diagnostic diagnostic)
+    public void Report(Diagnostic diagnostic)
     {
         _diagnostics.Add(diagnostic);
         // MSBuild reads both streams; canonical lines on standard output keep their order with the summary.
@@ -45,8 +56,9 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
     }
 
     /// <summary>Prints the summary and returns the exit code: 1 when any error was reported.</summary>
-    public int Finish(CompressionOutcome? outcome, bool cached, CompressionOutcome? written)
+    private int Finish(CompressResult result)
     {
+        var (outcome, cached, written) = result;
         var success = written is not null && _diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
         if (options.Json)
         {
@@ -70,10 +82,10 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
     }
 
     /// <summary>"int8", or "pruned-int8: int8, 5% pruned" when the profile name alone does not say what was done.</summary>
-    private static string Describe(string? profile, YoloCompress.Core.Profiles.CompressionSettings settings)
+    private static string Describe(string? profile, CompressionSettings settings)
     {
-        var done = settings.Quantization == "none" ? "float32" : settings.Quantization;
-        if (settings.PruneRatio > 0) done += string.Create(CultureInfo.InvariantCulture, $", {settings.PruneRatio:0.##%} pruned");
+        var done = settings.Quantization.Mode == QuantizationMode.None ? "float32" : settings.Quantization.Mode.ToSettingName();
+        if (settings.Prunes) done += string.Create(CultureInfo.InvariantCulture, $", {settings.Pruning.Ratio:0.##%} pruned");
         return profile is null || profile == done ? done : $"{profile}: {done}";
     }
 
@@ -87,7 +99,7 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
         profile = _profile?.Name,
         profileChain = _profile?.Chain,
         settings = _profile is null ? (JsonElement?)null : JsonDocument.Parse(_profile.ToCanonicalJson()).RootElement,
-        cacheKey = CacheKey,
+        cacheKey = _cacheKey,
         cached,
         calibrationImages = _request?.CalibrationImages,
         onnx = written?.OnnxPath,

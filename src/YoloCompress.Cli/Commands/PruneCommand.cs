@@ -1,5 +1,5 @@
 using System.CommandLine;
-using YoloCompress.Core.Pipeline;
+using YoloCompress.Core.Compress;
 
 namespace YoloCompress.Cli.Commands;
 
@@ -31,17 +31,16 @@ internal static class PruneCommand
             if (r.GetValue(roundTo) is { } m) settings.Add(FormattableString.Invariant($"PruneRoundTo={m}"));
             if (r.GetValue(noRecovery)) settings.Add("PruneRecovery=false");
             settings.AddRange(r.GetValue(set) ?? []);
-            var options = new CompressOptions
+            var job = new CompressJob
             {
                 Model = r.GetValue(model)!,
                 CalibrationDirectory = r.GetValue(calib),
                 ValidationSet = r.GetValue(data),
                 Settings = settings,
                 OutputDirectory = r.GetValue(output)!,
-                Json = r.GetValue(json),
             };
-            var runner = new CompressRunner(CompressionPipeline.Run, r.InvocationConfiguration.Output, r.InvocationConfiguration.Error);
-            return Task.FromResult(runner.Run(options, cancellation));
+            var options = new CompressOptions(job, r.GetValue(json));
+            return Task.FromResult(CompressReport.Run(new Compressor(), options, r.InvocationConfiguration.Output, r.InvocationConfiguration.Error, cancellation));
         });
         return command;
     }

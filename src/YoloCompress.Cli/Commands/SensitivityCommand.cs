@@ -1,13 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Google.Protobuf;
-using Onnx;
-using YoloCompress.Core.Calibration;
-using YoloCompress.Core.Evaluation;
-using YoloCompress.Core.Graph;
-using YoloCompress.Core.Pipeline;
-using YoloCompress.Core.Pruning;
-using YoloCompress.Runtime;
+using YoloCompress.Core.Compress;
 
 namespace YoloCompress.Cli.Commands;
 
@@ -23,33 +16,33 @@ internal static class SensitivityCommand
         var images = new Option<int>("--images") { Description = "Labelled images used per trial (evenly spaced).", DefaultValueFactory = _ => 32 };
         var ratios = new Option<double[]>("--ratios") { Description = "Ratios tried per group.", DefaultValueFactory = _ => new[] { 0.1, 0.25, 0.5 }, AllowMultipleArgumentsPerToken = true };
         var target = new Option<double>("--target-drop") { Description = "mAP@0.5:0.95 drop the proposed ratios must stay within (0.02 = two points).", DefaultValueFactory = _ => 0.02 };
-        var criterion = new Option<string>("--criterion") { Description = "Channel ranking (setting PruneCriterion).", DefaultValueFactory = _ => new Core.Profiles.CompressionSettings().PruneCriterion };
-        var count = new Option<int>("--calib-count") { Description = "Calibration images used.", DefaultValueFactory = _ => 32 };
+        var criterion = new Option<string?>("--criterion") { Description = "Channel ranking (setting PruneCriterion; default the setting's)." };
+        var count = new Option<int>("--calib-count") { Description = "Calibration images used (setting CalibrationCount).", DefaultValueFactory = _ => 32 };
+        var set = new Option<string[]>("--set") { Description = "Any other setting: --set InputSize=320, --set PruneProtect=model.24*.", Arity = ArgumentArity.OneOrMore };
         var plot = new Option<string?>("--plot") { Description = "PNG to draw the table into." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("sensitivity", "Per-group pruning sensitivity, and per-layer ratios for a target mAP drop.")
-            { model, calib, data, images, ratios, target, criterion, count, plot, json };
-        command.SetAction(r => CliRun.Guard(() => Run(r.GetValue(model)!, r.GetValue(calib)!, r.GetValue(data)!, r.GetValue(images),
-            r.GetValue(ratios)!, r.GetValue(target), r.GetValue(criterion)!, r.GetValue(count), r.GetValue(plot), r.GetValue(json))));
+            { model, calib, data, images, ratios, target, criterion, count, set, plot, json };
+        command.SetAction(r => CliRun.Guard(() =>
+        {
+            var settings = new List<string> { FormattableString.Invariant($"CalibrationCount={r.GetValue(count)}") };
+            if (r.GetValue(criterion) is { } c) settings.Add("PruneCriterion=" + c);
+            settings.AddRange(r.GetValue(set) ?? []);
+            var job = new CompressJob
+            {
+                Model = r.GetValue(model)!, CalibrationDirectory = r.GetValue(calib), ValidationSet = r.GetValue(data),
+                Settings = settings, OutputDirectory = Directory.GetCurrentDirectory(),
+            };
+            var question = new SensitivityQuestion(r.GetValue(images), r.GetValue(ratios)!, r.GetValue(target));
+            return Print(SensitivityStudy.Run(job, question, r.GetValue(json) ? null : new Progress<string>(Console.Error.WriteLine)),
+                question.TargetDrop, r.GetValue(plot), r.GetValue(json));
+        }));
         return command;
     }
 
-    private static int Run(string modelPath, string calibDir, string dataDir, int imageCount, double[] ratios, double targetDrop,
-        string criterion, int calibCount, string? plotPath, bool asJson)
+    private static int Print(SensitivityAnswer answer, double targetDrop, string? plotPath, bool asJson)
     {
-        var source = ModelSource.Load(modelPath);
-        var dataset = YoloDataset.Load(dataDir).Subset(imageCount);
-        var calibration = CalibrationImages.Letterboxed(CalibrationImages.Select(calibDir, calibCount), 640);
-        var pruner = new ChannelPruner(source.WorkingGraph, calibration);
-        var options = PruneOptions.FromSettings(new Core.Profiles.CompressionSettings { PruneCriterion = criterion });
-        double Evaluate(ModelProto m)
-        {
-            using var detector = new YoloDetector(BatchNormFolding.Fold(m).ToByteArray());
-            return new MapEvaluator().Evaluate(detector, dataset).Map50To95;
-        }
-        var log = asJson ? null : new Progress<string>(line => Console.Error.WriteLine(line));
-        var table = SensitivityAnalysis.Measure(pruner, Evaluate, ratios, options with { MatchStatistics = false }, log);
-        var proposal = SensitivityAnalysis.ProposeAndVerify(pruner, table, targetDrop, Evaluate, options, progress: log);
+        var (table, proposal) = answer;
         if (plotPath is not null) SensitivityPlot.Write(table, plotPath);
         if (asJson)
         {

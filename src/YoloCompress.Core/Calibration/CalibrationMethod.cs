@@ -21,22 +21,6 @@ public enum CalibrationMethod
 /// <summary>The setting names of <see cref="CalibrationMethod"/>.</summary>
 public static class CalibrationMethods
 {
-    /// <summary>Accepted spellings, as in the Calibration setting.</summary>
-    public static IReadOnlyList<string> Names { get; } = new[] { "minmax", "percentile", "entropy", "mse" };
-
-    /// <summary>Parses the Calibration setting (case-insensitive).</summary>
-    /// <exception cref="ArgumentException">Unknown method; the message names the setting.</exception>
-    public static CalibrationMethod Parse(string value, string settingName = "Calibration") =>
-        value?.Trim().ToLowerInvariant() switch
-        {
-            "minmax" or "min-max" => CalibrationMethod.MinMax,
-            "percentile" => CalibrationMethod.Percentile,
-            "entropy" or "kl" => CalibrationMethod.Entropy,
-            "mse" => CalibrationMethod.Mse,
-            _ => throw new ArgumentException(
-                $"Setting '{settingName}': unknown calibration method '{value}'; expected one of {string.Join(", ", Names)}."),
-        };
-
     public static string ToSettingName(this CalibrationMethod method) => method switch
     {
         CalibrationMethod.MinMax => "minmax",

@@ -1,9 +1,7 @@
-using YoloCompress.Core.Profiles;
-
 namespace YoloCompress.Core.Calibration;
 
-/// <summary>How <see cref="ActivationCalibrator"/> chooses ranges. Defaults are those of
-/// <see cref="CompressionSettings"/>; <see cref="FromSettings"/> maps and validates them.</summary>
+/// <summary>How <see cref="ActivationCalibrator"/> chooses ranges: the settings Calibration and
+/// CalibrationPercentile, typed, with their defaults.</summary>
 public sealed record CalibrationOptions
 {
     /// <summary>The range selection method. Default <see cref="CalibrationMethod.Percentile"/>.</summary>
@@ -13,7 +11,7 @@ public sealed record CalibrationOptions
     public double Percentile { get; init; } = 99.999;
 
     /// <summary>Ranges symmetric around zero (for int8 symmetric activations) rather than asymmetric
-    /// (uint8 with a zero point). Default false.</summary>
+    /// (uint8 with a zero point). Not a setting: the quantizer sets it from its ActivationType. Default false.</summary>
     public bool Symmetric { get; init; }
 
     /// <summary>Histogram bins per tensor for the histogram methods. 2048 (TensorRT's choice) resolves
@@ -23,21 +21,6 @@ public sealed record CalibrationOptions
 
     /// <summary>ONNX Runtime intra-op threads while running calibration images; 0 lets it choose. Default 0.</summary>
     public int Threads { get; init; }
-
-    /// <summary>Options from resolved settings (Calibration, CalibrationPercentile, ActivationType).</summary>
-    /// <exception cref="ArgumentException">A setting has a bad value; the message names it.</exception>
-    public static CalibrationOptions FromSettings(CompressionSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        var options = new CalibrationOptions
-        {
-            Method = CalibrationMethods.Parse(settings.Calibration),
-            Percentile = settings.CalibrationPercentile,
-            Symmetric = Quantization.ActivationTypes.Parse(settings.ActivationType) == Quantization.ActivationType.Int8,
-        };
-        options.Validate();
-        return options;
-    }
 
     /// <summary>Throws when a value is out of range; messages name the setting.</summary>
     public void Validate()

@@ -5,10 +5,11 @@ using YoloCompress.Core.Graph;
 using YoloCompress.Core.IO;
 using YoloCompress.Core.Pruning;
 using YoloCompress.Core.Quantization;
+using YoloCompress.Core.Recovery;
 
 namespace YoloCompress.Core.Pipeline;
 
-/// <summary>import -> prune (with recovery) -> fold BatchNorm -> quantize -> validate -> emit.
+/// <summary>import -> prune -> recover -> fold BatchNorm -> quantize -> validate -> emit.
 /// One ONNX graph flows through every stage. Nothing is written until every stage has succeeded,
 /// and then each output is written atomically, so a failed run leaves the previous outputs intact.</summary>
 public static class CompressionPipeline
@@ -33,17 +34,25 @@ public static class CompressionPipeline
 
         var working = source.WorkingGraph;
         PruneResult? pruned = null;
-        if (settings.PruneRatio > 0)
+        if (settings.Prunes)
         {
-            progress?.Report($"prune {settings.PruneRatio:P0} by {settings.PruneCriterion}");
-            pruned = new ChannelPruner(working, calibration).Prune(PruneOptions.FromSettings(settings));
+            progress?.Report($"prune {settings.Pruning.Ratio:P0} by {settings.Pruning.Criterion.ToSettingName()}");
+            var pruner = new ChannelPruner(working, calibration);
+            pruned = pruner.Prune(settings.Pruning);
+            cancellation.ThrowIfCancellationRequested();
+            if (settings.Recovery.Method != RecoveryMethod.None)
+            {
+                progress?.Report("recover from calibration images");
+                var recovered = new CalibrationRecovery(pruner).Recover(pruned, settings.Recovery, cancellation);
+                pruned = pruned.With(recovered.Model, recovered.Notes);
+            }
             working = pruned.Model;
         }
         cancellation.ThrowIfCancellationRequested();
 
         var folded = pruned is null ? baseline : BatchNormFolding.Fold(working);
-        progress?.Report($"quantize: {settings.Quantization}");
-        var quantized = ModelQuantizer.Quantize(folded, settings, calibration, cancellation);
+        progress?.Report($"quantize: {settings.Quantization.Mode.ToSettingName()}");
+        var quantized = ModelQuantizer.Quantize(folded, settings.Quantization, settings.Calibration, calibration, cancellation);
         var output = quantized.Model;
         CopyMetadata(baseline, output);
         var bytes = output.ToByteArray();

@@ -1,4 +1,5 @@
 using NuGet.Versioning;
+using YoloCompress.Core.Quantization;
 
 namespace YoloCompress.Core.Profiles;
 
@@ -11,20 +12,20 @@ public static class OnnxRuntimeRequirement
     /// <summary>ONNX Runtime 1.13.1: first release with opset 17 kernels.</summary>
     public static readonly NuGetVersion Opset17 = new(1, 13, 1);
 
-    public static NuGetVersion For(CompressionSettings settings) => settings.Quantization switch
+    public static NuGetVersion For(CompressionSettings settings) => settings.Quantization.Mode switch
     {
-        "int8" => Opset17,
-        "int8-weight-only" => Opset17,
-        "fp16" => Opset17,
+        QuantizationMode.Int8 => Opset17,
+        QuantizationMode.Int8WeightOnly => Opset17,
+        QuantizationMode.Float16 => Opset17,
         _ => Opset17,
     };
 
     /// <summary>What the model needs, in words, for the error message.</summary>
-    public static string Describe(CompressionSettings settings) => settings.Quantization switch
+    public static string Describe(CompressionSettings settings) => settings.Quantization.Mode switch
     {
-        "int8" => "an opset 17 model with int8 QDQ and per-channel weight scales",
-        "int8-weight-only" => "an opset 17 model with int8 weights (DequantizeLinear per channel)",
-        "fp16" => "an opset 17 float16 model",
+        QuantizationMode.Int8 => "an opset 17 model with int8 QDQ and per-channel weight scales",
+        QuantizationMode.Int8WeightOnly => "an opset 17 model with int8 weights (DequantizeLinear per channel)",
+        QuantizationMode.Float16 => "an opset 17 float16 model",
         _ => "an opset 17 model",
     };
 }

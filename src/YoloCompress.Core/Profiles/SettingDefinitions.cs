@@ -1,10 +1,14 @@
 using System.Text.Json;
+using YoloCompress.Core.Calibration;
+using YoloCompress.Core.Patterns;
+using YoloCompress.Core.Pruning;
+using YoloCompress.Core.Quantization;
+using YoloCompress.Core.Recovery;
 
 namespace YoloCompress.Core.Profiles;
 
-/// <summary>One setting: its name (the CompressionSettings property name, matched
-/// case-insensitively everywhere), how text becomes a value, and how the value is written in the
-/// canonical JSON.</summary>
+/// <summary>One setting: its name (matched case-insensitively everywhere), how its text becomes a typed value
+/// in <see cref="CompressionSettings"/>, and how that value is written in the canonical JSON.</summary>
 public sealed class SettingDefinition
 {
     internal SettingDefinition(string name, Func<CompressionSettings, string, CompressionSettings> apply, Action<Utf8JsonWriter, CompressionSettings> write)
@@ -22,42 +26,45 @@ public sealed class SettingDefinition
     internal Action<Utf8JsonWriter, CompressionSettings> Write { get; }
 }
 
-/// <summary>The parsers of every CompressionSettings property; a test checks that each property has
-/// exactly one entry here, so adding a setting to CompressionSettings without a parser fails fast.</summary>
+/// <summary>Every setting, parsed here once: the only place where setting text becomes typed options. A test
+/// checks that the canonical JSON of the defaults names each setting once.</summary>
 public static class SettingDefinitions
 {
-    public static readonly IReadOnlyList<string> PruneCriteria = Pruning.ChannelImportance.Criteria;
-    public static readonly IReadOnlyList<string> PruneScopes = ["uniform", "global"];
-    public static readonly IReadOnlyList<string> Quantizations = Quantization.QuantizationModes.Names;
-    public static readonly IReadOnlyList<string> CalibrationMethods = Calibration.CalibrationMethods.Names;
-    public static readonly IReadOnlyList<string> ActivationTypes = ["uint8", "int8"];
-
     /// <summary>The network's largest stride: input sizes must be a multiple of it.</summary>
     public const int LargestStride = 32;
-
-    /// <summary>Pruning more than this leaves too little of the network to recover without training.</summary>
-    public const double MaxPruneRatio = 0.9;
 
     /// <summary>All settings, sorted by name (the canonical JSON order).</summary>
     public static IReadOnlyList<SettingDefinition> All { get; } = new SettingDefinition[]
     {
-        Define("InputSize", (s, v) => s with { InputSize = InputSize(v) }, s => s.InputSize),
-        Define("PruneRatio", (s, v) => s with { PruneRatio = SettingValues.Number(v, 0, MaxPruneRatio) }, s => s.PruneRatio),
-        Define("PruneCriterion", (s, v) => s with { PruneCriterion = SettingValues.Choice(v, PruneCriteria) }, s => s.PruneCriterion),
-        Define("PruneScope", (s, v) => s with { PruneScope = SettingValues.Choice(v, PruneScopes) }, s => s.PruneScope),
-        Define("PruneRoundTo", (s, v) => s with { PruneRoundTo = SettingValues.Integer(v, 1, 256) }, s => s.PruneRoundTo),
-        Define("PruneRecovery", (s, v) => s with { PruneRecovery = SettingValues.Boolean(v) }, s => s.PruneRecovery),
-        Define("PruneOverrides", (s, v) => s with { PruneOverrides = SettingValues.RatioOverrides(v) }, s => s.PruneOverrides),
-        Define("PruneProtect", (s, v) => s with { PruneProtect = SettingValues.List(v) }, s => s.PruneProtect),
-        Define("Quantization", (s, v) => s with { Quantization = SettingValues.Choice(v, Quantizations) }, s => s.Quantization),
-        Define("Calibration", (s, v) => s with { Calibration = SettingValues.Choice(v, CalibrationMethods) }, s => s.Calibration),
-        Define("CalibrationPercentile", (s, v) => s with { CalibrationPercentile = SettingValues.Number(v, 90, 100, minExclusive: true) }, s => s.CalibrationPercentile),
-        Define("CalibrationCount", (s, v) => s with { CalibrationCount = SettingValues.Integer(v, 1, 100_000) }, s => s.CalibrationCount),
-        Define("ActivationType", (s, v) => s with { ActivationType = SettingValues.Choice(v, ActivationTypes) }, s => s.ActivationType),
-        Define("KeepFloat", (s, v) => s with { KeepFloat = SettingValues.List(v) }, s => s.KeepFloat),
-        Define("MaxSize", (s, v) => s with { MaxSize = SettingValues.IsNone(v) ? null : SettingValues.Size(v) }, s => s.MaxSize),
-        Define("MaxMapDrop", (s, v) => s with { MaxMapDrop = SettingValues.IsNone(v) ? null : SettingValues.Number(v, 0, 1) }, s => s.MaxMapDrop),
-        Define("MaxLatency", (s, v) => s with { MaxLatency = SettingValues.IsNone(v) ? null : SettingValues.Milliseconds(v) }, s => s.MaxLatency),
+        new("InputSize", (s, v) => s with { InputSize = InputSize(v) }, (w, s) => w.WriteNumber("InputSize", s.InputSize)),
+        new("CalibrationCount", (s, v) => s with { CalibrationCount = SettingValues.Integer(v, 1, 100_000) },
+            (w, s) => w.WriteNumber("CalibrationCount", s.CalibrationCount)),
+
+        new("PruneRatio", (s, v) => s with { Pruning = s.Pruning with { Ratio = SettingValues.Number(v, 0, PruneOptions.MaxRatio) } },
+            (w, s) => w.WriteNumber("PruneRatio", s.Pruning.Ratio)),
+        Choice("PruneCriterion", s => s.Pruning.Criterion, (s, c) => s with { Pruning = s.Pruning with { Criterion = c } }, PruneSettingNames.ToSettingName),
+        Choice("PruneScope", s => s.Pruning.Scope, (s, c) => s with { Pruning = s.Pruning with { Scope = c } }, PruneSettingNames.ToSettingName),
+        new("PruneRoundTo", (s, v) => s with { Pruning = s.Pruning with { RoundTo = SettingValues.Integer(v, 1, 256) } },
+            (w, s) => w.WriteNumber("PruneRoundTo", s.Pruning.RoundTo)),
+        new("PruneOverrides", (s, v) => s with { Pruning = s.Pruning with { Overrides = SettingValues.RatioOverrides(v, PruneOptions.MaxRatio) } },
+            (w, s) => WriteList(w, "PruneOverrides", s.Pruning.Overrides.Select(o => o.ToString()))),
+        new("PruneProtect", (s, v) => s with { Pruning = s.Pruning with { Protect = SettingValues.Patterns(v, allowOpTypes: false) } },
+            (w, s) => WriteList(w, "PruneProtect", s.Pruning.Protect.Select(p => p.Text))),
+        new("PruneRecovery",
+            (s, v) => s with { Recovery = s.Recovery with { Method = SettingValues.Boolean(v) ? RecoveryMethod.Calibration : RecoveryMethod.None } },
+            (w, s) => w.WriteBoolean("PruneRecovery", s.Recovery.Method != RecoveryMethod.None)),
+
+        Choice("Quantization", s => s.Quantization.Mode, (s, m) => s with { Quantization = s.Quantization with { Mode = m } }, QuantizationModes.ToSettingName),
+        Choice("ActivationType", s => s.Quantization.ActivationType, (s, t) => s with { Quantization = s.Quantization with { ActivationType = t } }, ActivationTypes.ToSettingName),
+        new("KeepFloat", (s, v) => s with { Quantization = s.Quantization with { KeepFloat = SettingValues.Patterns(v, allowOpTypes: true) } },
+            (w, s) => WriteList(w, "KeepFloat", s.Quantization.KeepFloat.Select(p => p.Text))),
+        Choice("Calibration", s => s.Calibration.Method, (s, m) => s with { Calibration = s.Calibration with { Method = m } }, CalibrationMethods.ToSettingName),
+        new("CalibrationPercentile", (s, v) => s with { Calibration = s.Calibration with { Percentile = SettingValues.Number(v, 90, 100, minExclusive: true) } },
+            (w, s) => w.WriteNumber("CalibrationPercentile", s.Calibration.Percentile)),
+
+        new("MaxSize", (s, v) => s with { MaxSize = SettingValues.IsNone(v) ? null : SettingValues.Size(v) }, (w, s) => WriteOptional(w, "MaxSize", s.MaxSize)),
+        new("MaxMapDrop", (s, v) => s with { MaxMapDrop = SettingValues.IsNone(v) ? null : SettingValues.Number(v, 0, 1) }, (w, s) => WriteOptional(w, "MaxMapDrop", s.MaxMapDrop)),
+        new("MaxLatency", (s, v) => s with { MaxLatency = SettingValues.IsNone(v) ? null : SettingValues.Milliseconds(v) }, (w, s) => WriteOptional(w, "MaxLatency", s.MaxLatency)),
     }.OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
 
     private static readonly Dictionary<string, SettingDefinition> ByName =
@@ -69,44 +76,38 @@ public static class SettingDefinitions
     /// <summary>Setting names for messages: "ActivationType, Calibration, ...".</summary>
     public static string NameList => string.Join(", ", All.Select(d => d.Name));
 
+    /// <summary>The accepted values of an enum setting, in declaration order (for help texts and messages).</summary>
+    public static IReadOnlyList<string> ValuesOf<T>(Func<T, string> name) where T : struct, Enum =>
+        Enum.GetValues<T>().Select(name).ToArray();
+
     private static int InputSize(string text)
     {
         var size = SettingValues.Integer(text, LargestStride, 4096);
         return size % LargestStride == 0 ? size : throw new SettingValueException($"must be a multiple of {LargestStride}");
     }
 
-    private static SettingDefinition Define(string name, Func<CompressionSettings, string, CompressionSettings> apply, Func<CompressionSettings, int> get) =>
-        new(name, apply, (w, s) => w.WriteNumber(name, get(s)));
+    /// <summary>An enum setting, spelled as <paramref name="name"/> says (case-insensitive on input).</summary>
+    private static SettingDefinition Choice<T>(string setting, Func<CompressionSettings, T> get, Func<CompressionSettings, T, CompressionSettings> set,
+        Func<T, string> name) where T : struct, Enum =>
+        new(setting, (s, v) => set(s, SettingValues.Choice(v, Enum.GetValues<T>(), name)), (w, s) => w.WriteString(setting, name(get(s))));
 
-    private static SettingDefinition Define(string name, Func<CompressionSettings, string, CompressionSettings> apply, Func<CompressionSettings, double> get) =>
-        new(name, apply, (w, s) => w.WriteNumber(name, get(s)));
+    private static void WriteList(Utf8JsonWriter writer, string name, IEnumerable<string> items)
+    {
+        writer.WriteStartArray(name);
+        foreach (var item in items)
+            writer.WriteStringValue(item);
+        writer.WriteEndArray();
+    }
 
-    private static SettingDefinition Define(string name, Func<CompressionSettings, string, CompressionSettings> apply, Func<CompressionSettings, bool> get) =>
-        new(name, apply, (w, s) => w.WriteBoolean(name, get(s)));
+    private static void WriteOptional(Utf8JsonWriter writer, string name, long? value)
+    {
+        if (value is { } v) writer.WriteNumber(name, v);
+        else writer.WriteNull(name);
+    }
 
-    private static SettingDefinition Define(string name, Func<CompressionSettings, string, CompressionSettings> apply, Func<CompressionSettings, string> get) =>
-        new(name, apply, (w, s) => w.WriteString(name, get(s)));
-
-    private static SettingDefinition Define(string name, Func<CompressionSettings, string, CompressionSettings> apply, Func<CompressionSettings, long?> get) =>
-        new(name, apply, (w, s) =>
-        {
-            if (get(s) is { } value) w.WriteNumber(name, value);
-            else w.WriteNull(name);
-        });
-
-    private static SettingDefinition Define(string name, Func<CompressionSettings, string, CompressionSettings> apply, Func<CompressionSettings, double?> get) =>
-        new(name, apply, (w, s) =>
-        {
-            if (get(s) is { } value) w.WriteNumber(name, value);
-            else w.WriteNull(name);
-        });
-
-    private static SettingDefinition Define(string name, Func<CompressionSettings, string, CompressionSettings> apply, Func<CompressionSettings, IReadOnlyList<string>> get) =>
-        new(name, apply, (w, s) =>
-        {
-            w.WriteStartArray(name);
-            foreach (var item in get(s))
-                w.WriteStringValue(item);
-            w.WriteEndArray();
-        });
+    private static void WriteOptional(Utf8JsonWriter writer, string name, double? value)
+    {
+        if (value is { } v) writer.WriteNumber(name, v);
+        else writer.WriteNull(name);
+    }
 }

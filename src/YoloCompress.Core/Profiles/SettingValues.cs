@@ -1,4 +1,6 @@
 using System.Globalization;
+using YoloCompress.Core.Patterns;
+using YoloCompress.Core.Pruning;
 
 namespace YoloCompress.Core.Profiles;
 
@@ -49,16 +51,16 @@ internal static class SettingValues
         _ => throw new SettingValueException("expected true or false"),
     };
 
-    /// <summary>One of a fixed list, case-insensitive; returns the list's spelling.</summary>
-    public static string Choice(string text, IReadOnlyList<string> allowed)
+    /// <summary>One of a fixed set, case-insensitive on its setting names.</summary>
+    public static T Choice<T>(string text, IReadOnlyList<T> allowed, Func<T, string> name)
     {
         var trimmed = text.Trim();
         foreach (var candidate in allowed)
         {
-            if (candidate.Equals(trimmed, StringComparison.OrdinalIgnoreCase))
+            if (name(candidate).Equals(trimmed, StringComparison.OrdinalIgnoreCase))
                 return candidate;
         }
-        throw new SettingValueException("expected one of " + string.Join(", ", allowed));
+        throw new SettingValueException("expected one of " + string.Join(", ", allowed.Select(name)));
     }
 
     /// <summary>"a;b;c" (',' also separates). Empty entries are dropped; order is kept.</summary>
@@ -106,19 +108,39 @@ internal static class SettingValues
         return value > 0 ? value : throw new SettingValueException("must be a positive number of milliseconds");
     }
 
+    /// <summary>Node names, globs and (where allowed) op:TYPE entries.</summary>
+    public static IReadOnlyList<NodePattern> Patterns(string text, bool allowOpTypes) =>
+        List(text).Select(entry => Pattern(entry, allowOpTypes)).ToArray();
+
     /// <summary>"pattern=ratio" entries for per-layer pruning.</summary>
-    public static IReadOnlyList<string> RatioOverrides(string text)
+    public static IReadOnlyList<RatioOverride> RatioOverrides(string text, double maxRatio)
     {
         var entries = List(text);
-        var result = new List<string>(entries.Count);
+        var result = new List<RatioOverride>(entries.Count);
         foreach (var entry in entries)
         {
             var equals = entry.LastIndexOf('=');
             if (equals <= 0)
                 throw new SettingValueException($"entry '{entry}' is not pattern=ratio");
-            var ratio = Number(entry[(equals + 1)..], 0, SettingDefinitions.MaxPruneRatio);
-            result.Add(string.Create(CultureInfo.InvariantCulture, $"{entry[..equals].Trim()}={ratio}"));
+            var ratio = Number(entry[(equals + 1)..], 0, maxRatio);
+            result.Add(new RatioOverride(Pattern(entry[..equals], allowOpTypes: false), ratio));
         }
         return result;
+    }
+
+    private static NodePattern Pattern(string text, bool allowOpTypes)
+    {
+        NodePattern pattern;
+        try
+        {
+            pattern = NodePattern.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw new SettingValueException(e.Message);
+        }
+        return pattern.IsOpType && !allowOpTypes
+            ? throw new SettingValueException($"'{pattern.Text}': op:TYPE entries select nodes for KeepFloat; here give layer names or globs")
+            : pattern;
     }
 }

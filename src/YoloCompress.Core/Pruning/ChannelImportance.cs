@@ -29,21 +29,16 @@ public abstract class ChannelImportance
 
     public abstract double[] Score(PruningGroup group, ImportanceContext context);
 
-    /// <summary>The setting values PruneCriterion accepts.</summary>
-    public static IReadOnlyList<string> Criteria { get; } =
-        ["l1", "l2", "bn-scale", "activation-mean", "activation-variance", "activation-variance-weighted", "random"];
-
-    /// <summary>The criterion named by a PruneCriterion value.</summary>
-    public static ChannelImportance Create(string criterion, int seed = 0) => criterion.ToLowerInvariant() switch
+    /// <summary>The importance a criterion stands for.</summary>
+    public static ChannelImportance Create(PruneCriterion criterion, int seed = 0) => criterion switch
     {
-        "l1" => new MagnitudeImportance(1),
-        "l2" => new MagnitudeImportance(2),
-        "bn-scale" => new BatchNormScaleImportance(),
-        "activation-mean" => new ActivationImportance(ActivationStatistic.MeanMagnitude),
-        "activation-variance" => new ActivationImportance(ActivationStatistic.Variance),
-        "activation-variance-weighted" => new ActivationImportance(ActivationStatistic.ConsumerWeightedVariance),
-        "random" => new RandomImportance(seed),
-        _ => throw new ArgumentException(
-            $"Setting PruneCriterion: unknown criterion '{criterion}'; expected one of {string.Join(", ", Criteria)}."),
+        PruneCriterion.L1 => new MagnitudeImportance(1),
+        PruneCriterion.L2 => new MagnitudeImportance(2),
+        PruneCriterion.BnScale => new BatchNormScaleImportance(),
+        PruneCriterion.ActivationMean => new ActivationImportance(ActivationStatistic.MeanMagnitude),
+        PruneCriterion.ActivationVariance => new ActivationImportance(ActivationStatistic.Variance),
+        PruneCriterion.ActivationVarianceWeighted => new ActivationImportance(ActivationStatistic.ConsumerWeightedVariance),
+        PruneCriterion.Random => new RandomImportance(seed),
+        _ => throw new ArgumentOutOfRangeException(nameof(criterion), criterion, "Unknown pruning criterion."),
     };
 }

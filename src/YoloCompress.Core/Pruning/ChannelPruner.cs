@@ -4,15 +4,13 @@ namespace YoloCompress.Core.Pruning;
 
 /// <summary>Drives structured pruning of one model (Torch-Pruning's pruner): builds the dependency graph,
 /// scores channels with the chosen importance, decides what each group keeps, slices the model and runs the
-/// training-free recovery. Statistics of the unpruned model over the calibration images are collected once
+/// Recovery is the next stage's (see the Recovery folder). Statistics of the unpruned model over the calibration images are collected once
 /// and reused by every <see cref="Prune"/> call, so trying several settings costs one calibration pass.</summary>
 public sealed class ChannelPruner
 {
     private readonly IEnumerable<float[]>? _calibration;
     private readonly int _threads;
     private ChannelStatistics? _statistics;
-    private readonly Dictionary<int, ChannelStatistics> _matchStatistics = new();
-    private readonly Dictionary<int, Dictionary<string, ChannelCovariance>> _covariances = new();
 
     /// <param name="model">The float model (working graph with BN, or BN folded); never modified.</param>
     /// <param name="calibration">Preprocessed calibration inputs (batch 1, the model's input shape), enumerated
@@ -28,6 +26,11 @@ public sealed class ChannelPruner
 
     public ModelProto Model { get; }
 
+    /// <summary>The calibration inputs given, for the recover stage (which must see the same images).</summary>
+    internal IEnumerable<float[]>? Calibration => _calibration;
+
+    internal int Threads => _threads;
+
     public DependencyGraph Graph { get; }
 
     /// <summary>Statistics of the unpruned model: the tensors consumers of prunable groups read. Collected on
@@ -39,18 +42,12 @@ public sealed class ChannelPruner
         options.Validate();
         var notes = new List<string>();
         var importance = ChannelImportance.Create(options.Criterion, options.Seed);
-        bool recovery = options.Recovery;
-        if (recovery && _calibration is null)
-        {
-            notes.Add("Recovery needs calibration images and none were given; channels were removed without recovery.");
-            recovery = false;
-        }
         if (importance.NeedsCalibration && _calibration is null)
             throw new InvalidOperationException($"Setting PruneCriterion: '{importance.Name}' needs calibration images.");
 
         var ratios = GroupRatios(options);
         var context = new ImportanceContext(Graph, importance.NeedsCalibration ? Statistics : null);
-        var scores = ratios.Where(r => r.Value > 0 || (options.Scope == "global" && r.Value < 0))
+        var scores = ratios.Where(r => r.Value > 0 || (options.Scope == PruneScope.Global && r.Value < 0))
             .ToDictionary(r => r.Key, r => importance.Score(Graph.Groups[r.Key], context));
         notes.AddRange(context.Notes);
 
@@ -64,69 +61,40 @@ public sealed class ChannelPruner
         var kept = new Dictionary<int, int[]>();
         foreach (var (g, keep) in keepCounts.OrderBy(k => k.Key))
             if (keep < Graph.Groups[g].Size) kept[g] = RatioAllocation.TopChannels(scores[g], keep);
-        var plan = new PrunePlan(kept);
-        var model = Apply(plan, recovery, options);
-        var layers = Graph.Groups.Select(g => new PrunedLayer(g.Name, g.Size, g.Size - plan.Removed(g),
-            (double)plan.Removed(g) / g.Size, g.IsPrunable ? null : g.Blockers[0])).ToArray();
-        return new PruneResult(model, plan, layers, notes);
+        return Apply(new PrunePlan(kept), notes);
     }
 
-    /// <summary>Slices the model to a plan and, with recovery, folds removed channels' means into consumers and
-    /// matches every layer's output statistics to the unpruned model's.</summary>
-    public ModelProto Apply(PrunePlan plan, bool recovery, PruneOptions? options = null)
+    /// <summary>Slices a copy of the model to a plan: the channels it removes are gone, nothing is rebuilt
+    /// (that is the recover stage's work).</summary>
+    public PruneResult Apply(PrunePlan plan, IReadOnlyList<string>? notes = null)
     {
-        options ??= new PruneOptions();
-        if (plan.Kept.Count == 0) return Model.Clone();
-        Func<string, double[]?>? means = recovery ? tensor => Statistics[tensor]?.Means() : null;
-        Func<string, ChannelCovariance?>? covariance = recovery && options.Reconstruct
-            ? tensor => ConvInputCovariances(options.ReconstructImages).GetValueOrDefault(tensor) : null;
-        var pruned = ChannelSlicer.Apply(Graph, plan, means, covariance, out var keptPositions);
-        if (recovery && options.MatchStatistics)
-        {
-            // Decoded once: every wave of the matching runs the model over these images again.
-            var images = _calibration!.Take(options.MatchImages).ToArray();
-            var tensors = MatchedTensors(options.MatchDetectOutputs);
-            if (!_matchStatistics.TryGetValue(options.MatchImages, out var original))
-                _matchStatistics[options.MatchImages] = original = ChannelStatistics.Collect(Model, MatchedTensors(true), images, _threads);
-            StatisticsMatching.Apply(pruned, tensors, original, keptPositions, images, _threads);
-        }
-        return pruned;
+        IReadOnlyDictionary<string, int[]> keptPositions = new Dictionary<string, int[]>();
+        var model = plan.Kept.Count == 0 ? Model.Clone() : ChannelSlicer.Apply(Graph, plan, out keptPositions);
+        var layers = Graph.Groups.Select(g => new PrunedLayer(g.Name, g.Size, g.Size - plan.Removed(g),
+            (double)plan.Removed(g) / g.Size, g.IsPrunable ? null : g.Blockers[0])).ToArray();
+        return new PruneResult(model, plan, layers, notes ?? [], keptPositions);
     }
 
     /// <summary>Ratio per prunable group: protected 0, then exact group ratios, then the last matching
     /// override, else the global ratio; a negative value marks groups ranked globally.</summary>
     private Dictionary<int, double> GroupRatios(PruneOptions options)
     {
-        var protect = options.Protect.Select(p => new NamePattern(p)).ToArray();
-        var overrides = RatioAllocation.ParseOverrides(options.Overrides);
         var result = new Dictionary<int, double>();
         foreach (var group in Graph.PrunableGroups)
         {
-            double ratio = options.Scope == "global" ? -1 : options.Ratio;
-            foreach (var (pattern, r) in overrides)
-                if (pattern.Matches(group)) ratio = r;
+            double ratio = options.Scope == PruneScope.Global ? -1 : options.Ratio;
+            foreach (var o in options.Overrides)
+                if (group.Matches(o.Pattern)) ratio = o.Ratio;
             if (options.GroupRatios?.TryGetValue(group.Name, out var exact) == true) ratio = exact;
-            if (protect.Any(p => p.Matches(group))) ratio = 0;
+            if (options.Protect.Any(group.Matches)) ratio = 0;
             if (ratio < 0 && options.Ratio <= 0) ratio = 0;
             result[group.Id] = ratio;
         }
         return result;
     }
 
-    /// <summary>Channel covariances of every tensor a prunable conv reads, over the first calibration images,
-    /// collected in one pass on first use (centred on the statistics' means) and shared by later calls.</summary>
-    private Dictionary<string, ChannelCovariance> ConvInputCovariances(int images)
-    {
-        if (_covariances.TryGetValue(images, out var cached)) return cached;
-        var shifts = ConvInputTensors().ToDictionary(t => t, t => Statistics[t]!.Means());
-        return _covariances[images] = ChannelCovariance.Collect(Model, shifts, _calibration!.Take(images), _threads);
-    }
-
-    private IReadOnlyList<string> MatchedTensors(bool includeDetectOutputs) =>
-        StatisticsMatching.PreActivationTensors(Graph, includeDetectOutputs).ToArray();
-
     /// <summary>The tensors prunable convs read: what criteria score and recovery rebuilds.</summary>
-    private IEnumerable<string> ConvInputTensors() =>
+    internal IEnumerable<string> ConvInputTensors() =>
         Graph.PrunableGroups.SelectMany(g => g.Members)
             .Where(m => m.Role == MemberRole.ConvInput).Select(m => m.Tensor).Distinct();
 

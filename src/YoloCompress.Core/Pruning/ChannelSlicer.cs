@@ -6,15 +6,11 @@ namespace YoloCompress.Core.Pruning;
 /// initializer sliced, group/split/size attributes rewritten and intermediate shapes updated.</summary>
 internal static class ChannelSlicer
 {
-    /// <param name="means">Per-position mean of a tensor in the unpruned model over calibration data, for
-    /// folding removed channels into consumers' biases; null for no folding.</param>
-    /// <param name="covariance">Channel covariance of a tensor a conv reads, for reconstructing removed channels
-    /// from kept ones in that conv's weights; null (or null for a tensor) for mean folding only.</param>
-    public static ModelProto Apply(DependencyGraph dependencies, PrunePlan plan, Func<string, double[]?>? means,
-        Func<string, ChannelCovariance?>? covariance, out IReadOnlyDictionary<string, int[]> keptPositions)
+    /// <param name="keptPositions">For every tensor that lost channels, the original positions it keeps, ascending.</param>
+    public static ModelProto Apply(DependencyGraph dependencies, PrunePlan plan, out IReadOnlyDictionary<string, int[]> keptPositions)
     {
         var model = dependencies.Model.Clone();
-        var slice = new SliceContext(model.Graph, dependencies, plan, means, covariance);
+        var slice = new SliceContext(model.Graph, dependencies, plan);
         foreach (var node in model.Graph.Node)
             ChannelRules.For(node.OpType).Apply(node, slice);
         var kept = new Dictionary<string, int[]>();

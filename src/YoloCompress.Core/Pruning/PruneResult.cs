@@ -10,8 +10,10 @@ public sealed record PrunedLayer(string Group, int ChannelsBefore, int ChannelsA
 /// <summary>A pruned model and what was done to it.</summary>
 public sealed class PruneResult
 {
-    internal PruneResult(ModelProto model, PrunePlan plan, IReadOnlyList<PrunedLayer> layers, IReadOnlyList<string> notes)
+    internal PruneResult(ModelProto model, PrunePlan plan, IReadOnlyList<PrunedLayer> layers, IReadOnlyList<string> notes,
+        IReadOnlyDictionary<string, int[]> keptPositions)
     {
+        KeptPositions = keptPositions;
         Model = model;
         Plan = plan;
         Layers = layers;
@@ -22,11 +24,18 @@ public sealed class PruneResult
 
     public PrunePlan Plan { get; }
 
+    /// <summary>For every tensor that lost channels, the original channel positions it keeps, ascending.</summary>
+    public IReadOnlyDictionary<string, int[]> KeptPositions { get; }
+
     /// <summary>Every group, in graph order.</summary>
     public IReadOnlyList<PrunedLayer> Layers { get; }
 
-    /// <summary>Fallbacks and warnings (bn-scale on a folded graph, recovery skipped...).</summary>
+    /// <summary>Fallbacks and warnings (bn-scale on a folded graph...).</summary>
     public IReadOnlyList<string> Notes { get; }
+
+    /// <summary>The same pruning with another model (the recovered one) and more notes.</summary>
+    public PruneResult With(ModelProto model, IReadOnlyList<string> moreNotes) =>
+        new(model, Plan, Layers, [.. Notes, .. moreNotes], KeptPositions);
 
     /// <summary>Removed channels over all prunable channels.</summary>
     public double RemovedFraction

@@ -1,3 +1,5 @@
+using YoloCompress.Core.Patterns;
+
 namespace YoloCompress.Core.Pruning;
 
 /// <summary>How a node takes part in a group: which of its tensors or weights the group's channels index.</summary>
@@ -64,6 +66,9 @@ public sealed class PruningGroup
             if (dot > 0) yield return m.Node[..dot];
         }
     }
+
+    /// <summary>True when the pattern matches any of the group's producer names or module paths.</summary>
+    public bool Matches(NodePattern pattern) => MatchNames().Any(pattern.MatchesName);
 
     public override string ToString() => $"{Name} ({Size} channels{(IsPrunable ? "" : ", fixed")})";
 }

@@ -1,6 +1,3 @@
-using YoloCompress.Core.Profiles;
-using System.Globalization;
-
 namespace YoloCompress.Core.Pruning;
 
 /// <summary>Turns ratios and channel scores into a plan: how many channels each group keeps (rounded to a
@@ -18,17 +15,6 @@ internal static class RatioAllocation
         int keep = (int)Math.Ceiling(exact / m - 0.5) * m;
         return Math.Clamp(keep, Math.Min(size, m), size);
     }
-
-    /// <summary>Parses PruneOverrides entries "pattern=ratio".</summary>
-    public static IReadOnlyList<(NamePattern Pattern, double Ratio)> ParseOverrides(IEnumerable<string> overrides) =>
-        overrides.Select(entry =>
-        {
-            int eq = entry.LastIndexOf('=');
-            if (eq <= 0 || !double.TryParse(entry[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var ratio)
-                || ratio is < 0 or > SettingDefinitions.MaxPruneRatio)
-                throw new ArgumentException($"Setting PruneOverrides: '{entry}' is not 'layer-or-glob=ratio' with a ratio in [0, {SettingDefinitions.MaxPruneRatio}].");
-            return (new NamePattern(entry[..eq]), ratio);
-        }).ToArray();
 
     /// <summary>The highest-scored <paramref name="keep"/> channels, ascending; ties go to the lower index.</summary>
     public static int[] TopChannels(double[] scores, int keep) =>

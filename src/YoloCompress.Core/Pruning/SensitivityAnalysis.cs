@@ -43,28 +43,27 @@ public sealed class SensitivityTable(double baseline, long macs, IReadOnlyList<d
 /// supplied evaluator (which may use a subset of images); then propose per-group ratios for a target drop.</summary>
 public static class SensitivityAnalysis
 {
+    /// <param name="recover">The recover stage each trial goes through before it is measured (BN re-estimation is
+    /// costly per trial: a quick table leaves it out).</param>
     /// <param name="evaluate">The metric of a model, higher is better (mAP@0.5:0.95).</param>
-    /// <param name="options">Criterion, recovery and rounding used for every trial; its ratio is ignored.
-    /// Statistics matching is costly per trial: turn it off (MatchStatistics = false) for a quick table.</param>
-    public static SensitivityTable Measure(ChannelPruner pruner, Func<ModelProto, double> evaluate, IReadOnlyList<double> ratios,
-        PruneOptions options, IProgress<string>? progress = null)
+    /// <param name="options">Criterion and rounding used for every trial; its ratio is ignored.</param>
+    public static SensitivityTable Measure(ChannelPruner pruner, Func<PruneResult, ModelProto> recover, Func<ModelProto, double> evaluate,
+        IReadOnlyList<double> ratios, PruneOptions options, IProgress<string>? progress = null)
     {
         if (ratios.Count == 0 || ratios.Any(r => r is <= 0 or >= 1))
             throw new ArgumentException("Sensitivity ratios must be in (0, 1).", nameof(ratios));
         var sorted = ratios.Order().ToArray();
         var cost = new CostPredictor(pruner.Graph);
         double baseline = evaluate(pruner.Model);
-        var protect = options.Protect.Select(p => new NamePattern(p)).ToArray();
         var rows = new List<SensitivityRow>();
-        foreach (var group in pruner.Graph.PrunableGroups.Where(g => !protect.Any(p => p.Matches(g))))
+        foreach (var group in pruner.Graph.PrunableGroups.Where(g => !options.Protect.Any(g.Matches)))
         {
             var drops = new double[sorted.Length];
             var saved = new long[sorted.Length];
             for (int i = 0; i < sorted.Length; i++)
             {
-                var trial = options with { Ratio = 0, Scope = "uniform", GroupRatios = new Dictionary<string, double> { [group.Name] = sorted[i] } };
-                var result = pruner.Prune(trial);
-                drops[i] = baseline - evaluate(result.Model);
+                var trial = options with { Ratio = 0, Scope = PruneScope.Uniform, GroupRatios = new Dictionary<string, double> { [group.Name] = sorted[i] } };
+                drops[i] = baseline - evaluate(recover(pruner.Prune(trial)));
                 saved[i] = cost.Macs - cost.Predict(new Dictionary<int, double> { [group.Id] = Keep(group, sorted[i], options.RoundTo) });
                 progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{group.Name} @ {sorted[i]:0.##}: drop {drops[i]:0.0000}"));
             }
@@ -127,10 +126,11 @@ public static class SensitivityAnalysis
     /// the target. Single-group drops do not add up (pruning many groups compounds), and the table may be in
     /// other units than the evaluator (a low-noise proxy), so only measured drops decide.</summary>
     /// <param name="evaluate">The metric the target is in (mAP@0.5:0.95), higher is better.</param>
-    /// <param name="options">Criterion and recovery the proposals are pruned and measured with; full recovery
-    /// (with statistics matching) is worth its cost here even when the table was measured without it.</param>
-    public static RatioProposal ProposeAndVerify(ChannelPruner pruner, SensitivityTable table, double targetDrop,
-        Func<ModelProto, double> evaluate, PruneOptions options, int rounds = 8, IProgress<string>? progress = null)
+    /// <param name="recover">The recover stage proposals go through before they are measured; full recovery (with
+    /// BN re-estimation) is worth its cost here even when the table was measured without it.</param>
+    /// <param name="options">Criterion and rounding the proposals are pruned with.</param>
+    public static RatioProposal ProposeAndVerify(ChannelPruner pruner, Func<PruneResult, ModelProto> recover, SensitivityTable table,
+        double targetDrop, Func<ModelProto, double> evaluate, PruneOptions options, int rounds = 8, IProgress<string>? progress = null)
     {
         var path = GreedyPath(pruner, table, options.RoundTo).ToList();
         double baseline = evaluate(pruner.Model);
@@ -140,8 +140,8 @@ public static class SensitivityAnalysis
         for (int round = 0; round < rounds && within + 1 < over; round++)
         {
             var proposal = path[next];
-            var result = pruner.Prune(options with { Ratio = 0, Scope = "uniform", GroupRatios = proposal.Ratios });
-            double drop = baseline - evaluate(result.Model);
+            var result = pruner.Prune(options with { Ratio = 0, Scope = PruneScope.Uniform, GroupRatios = proposal.Ratios });
+            double drop = baseline - evaluate(recover(result));
             proposal = proposal with { MeasuredDrop = drop };
             progress?.Report(string.Create(CultureInfo.InvariantCulture,
                 $"path step {next + 1}/{path.Count}: predicted {proposal.PredictedDrop:0.00000}, measured drop {drop:0.0000}, MACs {proposal.MacsAfter / (double)proposal.MacsBefore:P1}"));

@@ -4,24 +4,17 @@ using YoloCompress.Core.OnnxModel;
 namespace YoloCompress.Core.Pruning;
 
 /// <summary>What a rule sees while slicing a copy of the model: which channel positions of each tensor
-/// survive, the copy's initializers, and (when recovery is on) the original per-channel means of the
-/// tensors consumers read and their channel covariances.</summary>
+/// survive, and the copy's initializers.</summary>
 internal sealed class SliceContext
 {
     private readonly Dictionary<int, bool[]> _keptByGroup;
     private readonly Dictionary<string, TensorProto> _initializers = new();
     private readonly Dictionary<string, int[]?> _keptCache = new();
-    private readonly Func<string, double[]?>? _means;
-    private readonly Func<string, ChannelCovariance?>? _covariance;
-    private readonly Dictionary<string, ChannelReconstruction?> _reconstructions = new();
 
-    public SliceContext(GraphProto graph, DependencyGraph dependencies, PrunePlan plan, Func<string, double[]?>? means,
-        Func<string, ChannelCovariance?>? covariance)
+    public SliceContext(GraphProto graph, DependencyGraph dependencies, PrunePlan plan)
     {
-        _covariance = covariance;
         Graph = graph;
         Dependencies = dependencies;
-        _means = means;
         _keptByGroup = new();
         foreach (var (group, kept) in plan.Kept)
         {
@@ -60,20 +53,6 @@ internal sealed class SliceContext
     public int KeptCount(string tensor) =>
         Kept(tensor)?.Length ?? Dependencies.Layout(tensor)?.Length
             ?? throw new InvalidOperationException($"Tensor '{tensor}' carries no channel layout.");
-
-    public double[]? Means(string tensor) => _means?.Invoke(tensor);
-
-    /// <summary>The least-squares estimate of the tensor's removed channels from its kept ones
-    /// (<see cref="ChannelCovariance.Reconstruct"/>), computed once however many convs read the tensor; null
-    /// when recovery folds means only or nothing was removed.</summary>
-    public ChannelReconstruction? Reconstruction(string tensor)
-    {
-        if (_reconstructions.TryGetValue(tensor, out var cached)) return cached;
-        var kept = Kept(tensor);
-        var result = kept is null ? null : _covariance?.Invoke(tensor)?.Reconstruct(kept);
-        _reconstructions[tensor] = result;
-        return result;
-    }
 
     public bool IsInitializer(string name) => _initializers.ContainsKey(name);
 

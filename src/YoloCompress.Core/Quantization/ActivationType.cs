@@ -15,15 +15,5 @@ public enum ActivationType
 /// <summary>The setting names of <see cref="ActivationType"/>.</summary>
 public static class ActivationTypes
 {
-    /// <summary>Parses the ActivationType setting (case-insensitive): uint8 or int8.</summary>
-    /// <exception cref="ArgumentException">Unknown type; the message names the setting.</exception>
-    public static ActivationType Parse(string value, string settingName = "ActivationType") =>
-        value?.Trim().ToLowerInvariant() switch
-        {
-            "uint8" or "u8" => ActivationType.Uint8,
-            "int8" or "s8" => ActivationType.Int8,
-            _ => throw new ArgumentException($"Setting '{settingName}': unknown activation type '{value}'; expected uint8 or int8."),
-        };
-
     public static string ToSettingName(this ActivationType type) => type == ActivationType.Int8 ? "int8" : "uint8";
 }

@@ -34,24 +34,18 @@ public static class Float16Converter
         var index = new GraphIndex(graph);
         var types = TensorTypes.Infer(graph);
         var names = new UniqueNames(graph);
-        var tail = options.KeepDecodeTailFloat ? DecodeTail.Find(graph).ToHashSet() : new HashSet<NodeProto>();
-        var matched = new HashSet<NodePattern>();
+        var keepFloat = new KeepFloatRule(graph, options);
         var floatNodes = new List<FloatNodeRecord>();
         var half = new HashSet<NodeProto>();
 
         foreach (var node in graph.Node)
         {
             string? reason = null;
-            if (tail.Contains(node)) reason = "decode tail: no Conv downstream";
-            else if (options.KeepFloat.FirstOrDefault(p => p.Matches(node)) is { } pattern)
-            {
-                matched.Add(pattern);
-                reason = $"KeepFloat '{pattern.Text}'";
-            }
+            if (keepFloat.Reason(node) is { } kept) reason = kept;
             else if (!TypedInputs.ContainsKey(node.OpType)) reason = $"op type {node.OpType} is not converted to float16";
             else if (!IsFloat(types, node.Input[0])) reason = "its data input is not float";
             if (reason is null) half.Add(node);
-            else floatNodes.Add(new FloatNodeRecord(NodePattern.NodeName(node), node.OpType, reason));
+            else floatNodes.Add(KeepFloatRule.Record(node, reason));
         }
 
         // Tensors computed in float16: outputs of converted nodes.
@@ -119,7 +113,7 @@ public static class Float16Converter
             QuantizedNodes = new SortedDictionary<string, int>(
                 half.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count()), StringComparer.Ordinal),
             FloatNodes = floatNodes,
-            UnmatchedKeepFloat = options.KeepFloat.Where(p => !matched.Contains(p)).Select(p => p.Text).ToArray(),
+            UnmatchedKeepFloat = keepFloat.UnmatchedPatterns,
         };
         return new QuantizationResult(result, report);
     }

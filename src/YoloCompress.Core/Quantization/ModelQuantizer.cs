@@ -1,26 +1,15 @@
 using Onnx;
 using YoloCompress.Core.Calibration;
-using YoloCompress.Core.Profiles;
 
 namespace YoloCompress.Core.Quantization;
 
-/// <summary>The quantize stage in one call: dispatches on the Quantization setting.</summary>
+/// <summary>The quantize stage in one call: dispatches on the quantization mode.</summary>
 public static class ModelQuantizer
 {
-    /// <summary>Quantizes <paramref name="model"/> (float32, BN folded) as the settings say.</summary>
+    /// <summary>Quantizes <paramref name="model"/> (float32, BN folded) as the options say.</summary>
     /// <param name="calibrationInputs">Preprocessed images (see <see cref="CalibrationImages"/>); needed by
     /// int8 only, enumerated twice by the histogram methods.</param>
-    /// <exception cref="ArgumentException">A setting is invalid (the message names it), or int8 was
-    /// asked for without calibration inputs.</exception>
-    public static QuantizationResult Quantize(ModelProto model, CompressionSettings settings, IEnumerable<float[]>? calibrationInputs,
-        CancellationToken cancellation = default)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        var options = QuantizationOptions.FromSettings(settings);
-        var calibration = CalibrationOptions.FromSettings(settings);
-        return Quantize(model, options, calibration, calibrationInputs, cancellation);
-    }
-
+    /// <exception cref="ArgumentException">int8 was asked for without calibration inputs.</exception>
     public static QuantizationResult Quantize(ModelProto model, QuantizationOptions options, CalibrationOptions calibration,
         IEnumerable<float[]>? calibrationInputs, CancellationToken cancellation = default)
     {

@@ -4,9 +4,6 @@ using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace YoloCompress.Core.Quantization;
 
-/// <summary>A node kept float and why (for the report and the .yolo.json metadata).</summary>
-public sealed record FloatNodeRecord(string Node, string OpType, string Reason);
-
 /// <summary>The marking step of static quantization: which nodes are quantized, which tensors get a
 /// Q/DQ pair, which of those share another tensor's parameters, and so which tensors need calibrating.
 /// Computed from the float model and the options alone, before any calibration.</summary>
@@ -43,9 +40,8 @@ public sealed class QdqPlan
         var graph = model.Graph;
         var index = new GraphIndex(graph);
         var types = TensorTypes.Infer(graph);
-        var tailNodes = DecodeTail.Find(graph).ToHashSet();
-        var tail = options.KeepDecodeTailFloat ? tailNodes : new HashSet<NodeProto>();
-        var matchedPatterns = new HashSet<NodePattern>();
+        var keepFloat = new KeepFloatRule(graph, options);
+        var tailNodes = keepFloat.DecodeTail;
         var stem = graph.Node.Where(n => n.OpType == "Conv").Take(Math.Max(0, options.FloatStemConvs)).ToHashSet();
         var floatReasons = new Dictionary<NodeProto, string>();
         var quantized = new Dictionary<NodeProto, QdqOpKind>();
@@ -66,15 +62,10 @@ public sealed class QdqPlan
         // Phase 1: every node but the pass-through ops, which depend on their input being quantized.
         foreach (var node in graph.Node)
         {
-            string? reason = null;
             var kind = options.Registry.Find(node.OpType);
-            if (tail.Contains(node))
-                reason = "decode tail: no Conv downstream";
-            else if (options.KeepFloat.FirstOrDefault(p => p.Matches(node)) is { } pattern)
-            {
-                matchedPatterns.Add(pattern);
-                reason = $"KeepFloat '{pattern.Text}'";
-            }
+            string? reason = null;
+            if (keepFloat.Reason(node) is { } kept)
+                reason = kept;
             else if (kind is null)
                 reason = $"op type {node.OpType} is not in the quantization registry";
             else if (kind == QdqOpKind.Conv && stem.Contains(node))
@@ -138,8 +129,8 @@ public sealed class QdqPlan
             QuantizedNodes = quantized,
             QuantizedTensors = ordered,
             FloatNodes = graph.Node.Where(floatReasons.ContainsKey)
-                .Select(n => new FloatNodeRecord(NodePattern.NodeName(n), n.OpType, floatReasons[n])).ToArray(),
-            UnmatchedKeepFloat = options.KeepFloat.Where(p => !matchedPatterns.Contains(p)).Select(p => p.Text).ToArray(),
+                .Select(n => KeepFloatRule.Record(n, floatReasons[n])).ToArray(),
+            UnmatchedKeepFloat = keepFloat.UnmatchedPatterns,
         };
     }
 

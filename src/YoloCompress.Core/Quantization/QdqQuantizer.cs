@@ -1,4 +1,5 @@
 using Onnx;
+using YoloCompress.Core.Patterns;
 using YoloCompress.Core.Calibration;
 using YoloCompress.Core.OnnxModel;
 using DataType = Onnx.TensorProto.Types.DataType;

@@ -19,20 +19,6 @@ public enum QuantizationMode
 /// <summary>The setting names of <see cref="QuantizationMode"/>.</summary>
 public static class QuantizationModes
 {
-    public static IReadOnlyList<string> Names { get; } = new[] { "none", "int8", "fp16", "int8-weight-only" };
-
-    /// <exception cref="ArgumentException">Unknown mode; the message names the setting.</exception>
-    public static QuantizationMode Parse(string value, string settingName = "Quantization") =>
-        value?.Trim().ToLowerInvariant() switch
-        {
-            "none" or "float32" or "fp32" => QuantizationMode.None,
-            "int8" => QuantizationMode.Int8,
-            "fp16" or "float16" => QuantizationMode.Float16,
-            "int8-weight-only" => QuantizationMode.Int8WeightOnly,
-            _ => throw new ArgumentException(
-                $"Setting '{settingName}': unknown quantization '{value}'; expected one of {string.Join(", ", Names)}."),
-        };
-
     public static string ToSettingName(this QuantizationMode mode) => mode switch
     {
         QuantizationMode.None => "none",

@@ -1,8 +1,9 @@
-using YoloCompress.Core.Profiles;
+using YoloCompress.Core.Patterns;
 
 namespace YoloCompress.Core.Quantization;
 
-/// <summary>What to quantize and how. <see cref="FromSettings"/> maps and validates the settings.</summary>
+/// <summary>What to quantize and how: the settings Quantization, ActivationType and KeepFloat, typed, with their
+/// defaults, and the fixed choices measured for YOLOv5.</summary>
 public sealed record QuantizationOptions
 {
     /// <summary>Default <see cref="QuantizationMode.Int8"/>.</summary>
@@ -46,17 +47,4 @@ public sealed record QuantizationOptions
 
     /// <summary>Which op types are quantized. Default <see cref="QdqOpRegistry.Default"/>.</summary>
     public QdqOpRegistry Registry { get; init; } = QdqOpRegistry.Default;
-
-    /// <summary>Options from resolved settings (Quantization, ActivationType, KeepFloat).</summary>
-    /// <exception cref="ArgumentException">A setting has a bad value; the message names it.</exception>
-    public static QuantizationOptions FromSettings(CompressionSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        return new QuantizationOptions
-        {
-            Mode = QuantizationModes.Parse(settings.Quantization),
-            ActivationType = ActivationTypes.Parse(settings.ActivationType),
-            KeepFloat = settings.KeepFloat.Select(p => NodePattern.Parse(p)).ToArray(),
-        };
-    }
 }

@@ -1,4 +1,5 @@
 using Onnx;
+using YoloCompress.Core.Patterns;
 using YoloCompress.Core.OnnxModel;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -19,8 +20,7 @@ public static class WeightOnlyQuantizer
         var graph = result.Graph;
         var index = new GraphIndex(graph);
         var names = new UniqueNames(graph);
-        var tail = options.KeepDecodeTailFloat ? DecodeTail.Find(graph).ToHashSet() : new HashSet<NodeProto>();
-        var matched = new HashSet<NodePattern>();
+        var keepFloat = new KeepFloatRule(graph, options);
         var floatNodes = new List<FloatNodeRecord>();
         var weights = new List<WeightQuantizationRecord>();
         var nodes = new List<NodeProto>();
@@ -32,18 +32,13 @@ public static class WeightOnlyQuantizer
             if (node.OpType == "Conv")
             {
                 string? reason = null;
-                if (tail.Contains(node)) reason = "decode tail: no Conv downstream";
-                else if (options.KeepFloat.FirstOrDefault(p => p.Matches(node)) is { } pattern)
-                {
-                    matched.Add(pattern);
-                    reason = $"KeepFloat '{pattern.Text}'";
-                }
+                if (keepFloat.Reason(node) is { } kept) reason = kept;
                 else if (node.Input.Count < 2 || index.Initializer(node.Input[1]) is not { DataType: (int)DataType.Float } w || w.Dims.Count < 3)
                     reason = "its weight is not a float initializer";
                 else if (index.Consumers(node.Input[1]).Count > 1)
                     reason = $"its weight '{node.Input[1]}' is shared with another node";
 
-                if (reason is not null) floatNodes.Add(new FloatNodeRecord(NodePattern.NodeName(node), node.OpType, reason));
+                if (reason is not null) floatNodes.Add(KeepFloatRule.Record(node, reason));
                 else
                 {
                     var weight = index.Initializer(node.Input[1])!;
@@ -69,7 +64,7 @@ public static class WeightOnlyQuantizer
             Mode = QuantizationMode.Int8WeightOnly.ToSettingName(),
             Weights = weights,
             FloatNodes = floatNodes,
-            UnmatchedKeepFloat = options.KeepFloat.Where(p => !matched.Contains(p)).Select(p => p.Text).ToArray(),
+            UnmatchedKeepFloat = keepFloat.UnmatchedPatterns,
         };
         return new QuantizationResult(result, report);
     }

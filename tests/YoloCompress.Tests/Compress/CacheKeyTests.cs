@@ -45,7 +45,7 @@ public sealed class CacheKeyTests : IDisposable
         var keys = new List<string>
         {
             CompressionCacheKey.Compute(request, "1.0.1"),
-            CompressionCacheKey.Compute(request with { Settings = request.Settings with { PruneRatio = 0.1 } }, "1.0.0"),
+            CompressionCacheKey.Compute(request with { Settings = request.Settings with { Pruning = request.Settings.Pruning with { Ratio = 0.1 } } }, "1.0.0"),
             CompressionCacheKey.Compute(request with { ProfileName = "mine" }, "1.0.0"),
             CompressionCacheKey.Compute(request with { OutputName = "n" }, "1.0.0"),
             CompressionCacheKey.Compute(request with { CalibrationImages = request.CalibrationImages.Reverse().ToArray() }, "1.0.0"),

@@ -1,3 +1,6 @@
+using YoloCompress.Core.Recovery;
+using YoloCompress.Core.Quantization;
+using YoloCompress.Core.Pruning;
 using System.Text.Json;
 using YoloCompress.Core.Calibration;
 using YoloCompress.Core.Pipeline;
@@ -52,7 +55,7 @@ public sealed class CompressionPipelineTests : IDisposable
     {
         // Pruning adds calibration passes (statistics, covariances, BN re-estimation in waves) and a
         // least-squares fit per consumer: all of it must come out the same twice.
-        var settings = new CompressionSettings { CalibrationCount = 8, PruneRatio = BuiltInProfiles.PrunedInt8Ratio };
+        var settings = new CompressionSettings { CalibrationCount = 8, Pruning = new() { Ratio = BuiltInProfiles.PrunedInt8Ratio } };
         var a = CompressionPipeline.Run(Request(Path.Combine(_temp, "a"), settings: settings));
         var b = CompressionPipeline.Run(Request(Path.Combine(_temp, "b"), settings: settings));
         Assert.Equal(File.ReadAllBytes(a.OnnxPath), File.ReadAllBytes(b.OnnxPath));
@@ -67,7 +70,12 @@ public sealed class CompressionPipelineTests : IDisposable
     [Fact]
     public void Pruning_by_weights_without_recovery_needs_no_calibration_images()
     {
-        var settings = new CompressionSettings { Quantization = "fp16", PruneRatio = 0.1, PruneCriterion = "l1", PruneRecovery = false };
+        var settings = new CompressionSettings
+        {
+            Quantization = new() { Mode = QuantizationMode.Float16 },
+            Pruning = new() { Ratio = 0.1, Criterion = PruneCriterion.L1 },
+            Recovery = new() { Method = RecoveryMethod.None },
+        };
         var outcome = CompressionPipeline.Run(Request(Path.Combine(_temp, "l1"), images: [], settings: settings));
         Assert.True(outcome.After.Parameters < outcome.Before.Parameters * 0.9, $"parameters {outcome.Before.Parameters} -> {outcome.After.Parameters}");
     }
@@ -76,7 +84,7 @@ public sealed class CompressionPipelineTests : IDisposable
     public void A_failed_run_leaves_the_previous_outputs_in_place()
     {
         var dir = Path.Combine(_temp, "out");
-        var good = CompressionPipeline.Run(Request(dir, settings: new CompressionSettings { Quantization = "fp16" }));
+        var good = CompressionPipeline.Run(Request(dir, settings: new CompressionSettings { Quantization = new() { Mode = QuantizationMode.Float16 } }));
         var before = (File.ReadAllBytes(good.OnnxPath), File.ReadAllBytes(good.MetadataPath));
 
         var broken = Path.Combine(_temp, "broken.jpg");

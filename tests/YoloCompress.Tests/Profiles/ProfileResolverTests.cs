@@ -1,3 +1,5 @@
+using YoloCompress.Core.Calibration;
+using YoloCompress.Core.Quantization;
 using YoloCompress.Core.Diagnostics;
 using YoloCompress.Core.Profiles;
 using YoloCompress.Tests.Support;
@@ -26,17 +28,17 @@ public sealed class ProfileResolverTests : IDisposable
         var resolved = ProfileResolver.Resolve(null);
         Assert.Equal("int8", resolved.Name);
         Assert.Equal(new CompressionSettings(), resolved.Settings);
-        Assert.Equal("int8", resolved.Settings.Quantization);
+        Assert.Equal("int8", resolved.Settings.Quantization.Mode.ToSettingName());
     }
 
     [Fact]
     public void BuiltInPresetsDifferWhereTheirNamesSay()
     {
-        Assert.Equal("fp16", ProfileResolver.Resolve("fp16").Settings.Quantization);
+        Assert.Equal("fp16", ProfileResolver.Resolve("fp16").Settings.Quantization.Mode.ToSettingName());
         var pruned = ProfileResolver.Resolve("Pruned-INT8");
         Assert.Equal("pruned-int8", pruned.Name);
-        Assert.Equal(BuiltInProfiles.PrunedInt8Ratio, pruned.Settings.PruneRatio);
-        Assert.Equal("int8", pruned.Settings.Quantization);
+        Assert.Equal(BuiltInProfiles.PrunedInt8Ratio, pruned.Settings.Pruning.Ratio);
+        Assert.Equal("int8", pruned.Settings.Quantization.Mode.ToSettingName());
         Assert.Equal(["pruned-int8", "int8"], pruned.Chain);
     }
 
@@ -53,9 +55,9 @@ public sealed class ProfileResolverTests : IDisposable
             """);
         var edge = ProfileResolver.Resolve("edge", file);
         Assert.Equal(["edge", "base", "pruned-int8", "int8"], edge.Chain);
-        Assert.Equal(0.2, edge.Settings.PruneRatio);
-        Assert.Equal("percentile", edge.Settings.Calibration);
-        Assert.Equal(["model.0*", "op:Concat"], edge.Settings.KeepFloat);
+        Assert.Equal(0.2, edge.Settings.Pruning.Ratio);
+        Assert.Equal("percentile", edge.Settings.Calibration.Method.ToSettingName());
+        Assert.Equal(["model.0*", "op:Concat"], edge.Settings.Quantization.KeepFloat.Select(p => p.Text));
         Assert.Equal(2_621_440L, edge.Settings.MaxSize);
         Assert.Equal(file.Path, edge.Sources["PruneRatio"].File);
         Assert.Equal(4, edge.Sources["PruneRatio"].Line);
@@ -66,7 +68,7 @@ public sealed class ProfileResolverTests : IDisposable
     public void OverridesWinInOrderAndRecordTheirOrigin()
     {
         var resolved = ProfileResolver.Resolve("pruned-int8", null, [Set("PruneRatio", "0.1", "metadata"), Set("pruneRATIO", "0.3", "--set")]);
-        Assert.Equal(0.3, resolved.Settings.PruneRatio);
+        Assert.Equal(0.3, resolved.Settings.Pruning.Ratio);
         Assert.Equal("--set", resolved.Sources["PruneRatio"].Description);
         Assert.False(resolved.Sources.ContainsKey("InputSize"));
     }
@@ -137,7 +139,7 @@ public sealed class ProfileResolverTests : IDisposable
     {
         var file = WriteProfiles("{ \"profiles\": {\n  \"broken\": { \"Nonsense\": 1 },\n  \"fine\": { \"PruneRatio\": 0.1 },\n  \"child\": { \"extends\": \"fine\" } } }");
         var fine = ProfileResolver.Resolve("fine", file);
-        Assert.Equal(0.1, fine.Settings.PruneRatio);
+        Assert.Equal(0.1, fine.Settings.Pruning.Ratio);
         var warning = Assert.Single(fine.Warnings);
         Assert.Equal("YC0007", warning.Code);
         Assert.Equal(DiagnosticSeverity.Warning, warning.Descriptor.Severity);
@@ -185,8 +187,25 @@ public sealed class ProfileResolverTests : IDisposable
     [Fact]
     public void EverySettingHasOneParserAndOneCanonicalKey()
     {
-        var properties = typeof(CompressionSettings).GetProperties().Where(p => p.CanWrite).Select(p => p.Name).Order(StringComparer.Ordinal);
-        Assert.Equal(properties, SettingDefinitions.All.Select(d => d.Name));
+        // A value other than the default for each setting: applying it changes that setting's key and no other.
+        var samples = new Dictionary<string, string>
+        {
+            ["ActivationType"] = "int8", ["Calibration"] = "mse", ["CalibrationCount"] = "8", ["CalibrationPercentile"] = "99.9",
+            ["InputSize"] = "320", ["KeepFloat"] = "model.0*", ["MaxLatency"] = "20ms", ["MaxMapDrop"] = "0.01", ["MaxSize"] = "2MB",
+            ["PruneCriterion"] = "l1", ["PruneOverrides"] = "model.2*=0.3", ["PruneProtect"] = "model.24*", ["PruneRatio"] = "0.1",
+            ["PruneRecovery"] = "false", ["PruneRoundTo"] = "4", ["PruneScope"] = "global", ["Quantization"] = "fp16",
+        };
+        Assert.Equal(samples.Keys.Order(StringComparer.Ordinal), SettingDefinitions.All.Select(d => d.Name));
+        var defaults = Keys(CanonicalSettingsJson.Write(new CompressionSettings()));
+        Assert.Equal(samples.Keys.Order(StringComparer.Ordinal), defaults.Keys);
+        foreach (var (name, value) in samples)
+        {
+            var changed = Keys(CanonicalSettingsJson.Write(ProfileResolver.Apply(new CompressionSettings(), Set(name, value))));
+            Assert.Equal([name], defaults.Keys.Where(k => defaults[k] != changed[k]));
+        }
+
+        static Dictionary<string, string> Keys(string json) =>
+            System.Text.Json.JsonDocument.Parse(json).RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText());
     }
 
     [Fact]

@@ -134,8 +134,7 @@ public class NetworkShapeTests
         var pruner = new ChannelPruner(tiny.Model);
         var result = pruner.Prune(new PruneOptions
         {
-            Criterion = "l1",
-            Recovery = false,
+            Criterion = PruneCriterion.L1,
             RoundTo = 1,
             GroupRatios = remove.ToDictionary(r => r.Group, r => (double)r.Channels.Length / graph.Group(r.Group)!.Size),
         });

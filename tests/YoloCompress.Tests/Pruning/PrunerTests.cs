@@ -1,6 +1,8 @@
 using Onnx;
 using YoloCompress.Core.OnnxModel;
+using YoloCompress.Core.Patterns;
 using YoloCompress.Core.Pruning;
+using YoloCompress.Core.Recovery;
 using static YoloCompress.Tests.Pruning.NetworkShapeTests;
 
 namespace YoloCompress.Tests.Pruning;
@@ -59,7 +61,7 @@ public class PrunerTests
         var blocked = graph.Group("model.0.conv")!;
         Assert.False(blocked.IsPrunable);
         Assert.Contains(blocked.Blockers, b => b.Contains("Transpose node 'model.2'"));
-        var result = new ChannelPruner(t.Model).Prune(new PruneOptions { Ratio = 0.5, Criterion = "l2", Recovery = false, RoundTo = 1 });
+        var result = new ChannelPruner(t.Model).Prune(new PruneOptions { Ratio = 0.5, Criterion = PruneCriterion.L2, RoundTo = 1 });
         Assert.Equal(8, result.Layers.Single(l => l.Group == "model.0.conv").ChannelsAfter);
         Assert.NotNull(result.Layers.Single(l => l.Group == "model.0.conv").Fixed);
     }
@@ -69,30 +71,31 @@ public class PrunerTests
     {
         var t = KitchenSink();
         var pruner = new ChannelPruner(t.Model, Calibration(t), threads: 1);
-        var result = pruner.Prune(new PruneOptions { Ratio = 0, Recovery = true });
+        var result = pruner.Prune(new PruneOptions { Ratio = 0 });
         Assert.Empty(result.Plan.Kept);
         var input = t.Input(7);
-        Assert.Equal(TinyModel.Run(t.Model, input), TinyModel.Run(result.Model, input));
+        Assert.Equal(TinyModel.Run(t.Model, input), TinyModel.Run(Recover(pruner, result), input));
     }
 
     [Theory]
-    [InlineData("l1")]
-    [InlineData("l2")]
-    [InlineData("bn-scale")]
-    [InlineData("activation-mean")]
-    [InlineData("activation-variance")]
-    [InlineData("activation-variance-weighted")]
-    [InlineData("random")]
-    public void Every_criterion_prunes_the_kitchen_sink_into_a_runnable_smaller_model(string criterion)
+    [InlineData(PruneCriterion.L1)]
+    [InlineData(PruneCriterion.L2)]
+    [InlineData(PruneCriterion.BnScale)]
+    [InlineData(PruneCriterion.ActivationMean)]
+    [InlineData(PruneCriterion.ActivationVariance)]
+    [InlineData(PruneCriterion.ActivationVarianceWeighted)]
+    [InlineData(PruneCriterion.Random)]
+    public void Every_criterion_prunes_the_kitchen_sink_into_a_runnable_smaller_model(PruneCriterion criterion)
     {
         var t = KitchenSink();
         var pruner = new ChannelPruner(t.Model, Calibration(t), threads: 1);
         var result = pruner.Prune(new PruneOptions { Ratio = 0.5, Criterion = criterion, RoundTo = 4 });
+        var recovered = Recover(pruner, result);
         Assert.Equal(0.5, result.RemovedFraction, 2);
-        Assert.True(TinyModel.ParameterCount(result.Model) < 0.45 * TinyModel.ParameterCount(t.Model));
+        Assert.True(TinyModel.ParameterCount(recovered) < 0.45 * TinyModel.ParameterCount(t.Model));
         var input = t.Input(3);
         TinyModel.Run(t.Model, input, out var shape);
-        var actual = TinyModel.Run(result.Model, input, out var prunedShape);
+        var actual = TinyModel.Run(recovered, input, out var prunedShape);
         Assert.Equal(shape, prunedShape);
         Assert.All(actual, v => Assert.True(float.IsFinite(v)));
     }
@@ -108,13 +111,13 @@ public class PrunerTests
         SetInitializer(t.Model, "model.0.bn.bias", 5, 0.8f);
         SetInitializer(t.Model, "model.1.bn.bias", 5, -0.3f); // the residual sum is constant too
         var pruner = new ChannelPruner(t.Model, Calibration(t), threads: 1);
-        var options = new PruneOptions { Criterion = "l1", RoundTo = 1, GroupRatios = new Dictionary<string, double> { ["model.0.conv"] = 1.0 / 8 } };
-        var recovered = pruner.Prune(options);
-        var plain = pruner.Prune(options with { Recovery = false });
-        Assert.Equal([0, 1, 2, 3, 4, 6, 7], recovered.Plan.Kept[group.Id]);
+        var options = new PruneOptions { Criterion = PruneCriterion.L1, RoundTo = 1, GroupRatios = new Dictionary<string, double> { ["model.0.conv"] = 1.0 / 8 } };
+        var plain = pruner.Prune(options);
+        var recovered = Recover(pruner, plain);
+        Assert.Equal([0, 1, 2, 3, 4, 6, 7], plain.Plan.Kept[group.Id]);
         var input = t.Input(11);
         var expected = TinyModel.Run(t.Model, input);
-        AssertClose(expected, TinyModel.Run(recovered.Model, input), 1e-4);
+        AssertClose(expected, TinyModel.Run(recovered, input), 1e-4);
         double plainError = expected.Zip(TinyModel.Run(plain.Model, input)).Max(p => Math.Abs(p.First - p.Second));
         Assert.True(plainError > 1e-2, $"without recovery the constant channel is missed (error {plainError})");
     }
@@ -126,9 +129,9 @@ public class PrunerTests
         var pruner = new ChannelPruner(t.Model);
         var result = pruner.Prune(new PruneOptions
         {
-            Ratio = 0.25, Criterion = "l2", Recovery = false, RoundTo = 1,
-            Overrides = ["model.2.*=0.5", "model.4.cv2=0.75"],
-            Protect = ["model.0*"],
+            Ratio = 0.25, Criterion = PruneCriterion.L2, RoundTo = 1,
+            Overrides = [new(NodePattern.Parse("model.2.*"), 0.5), new(NodePattern.Parse("model.4.cv2"), 0.75)],
+            Protect = [NodePattern.Parse("model.0*")],
         });
         var layers = result.Layers.ToDictionary(l => l.Group);
         Assert.Equal(16, layers["model.0.conv"].ChannelsAfter);          // protected
@@ -142,7 +145,7 @@ public class PrunerTests
     public void Global_scope_ranks_channels_across_groups()
     {
         var t = KitchenSink();
-        var result = new ChannelPruner(t.Model).Prune(new PruneOptions { Ratio = 0.4, Scope = "global", Criterion = "l2", Recovery = false, RoundTo = 1 });
+        var result = new ChannelPruner(t.Model).Prune(new PruneOptions { Ratio = 0.4, Scope = PruneScope.Global, Criterion = PruneCriterion.L2, RoundTo = 1 });
         Assert.Equal(0.4, result.RemovedFraction, 1);
         var ratios = result.Layers.Where(l => l.Fixed is null).Select(l => l.Ratio).Distinct().Count();
         Assert.True(ratios > 1, "a global ranking should prune groups unevenly");
@@ -155,7 +158,7 @@ public class PrunerTests
         var t = new TinyModel();
         var c0 = t.Conv("model.0", "images", 8, bn: false);
         t.Output(t.Conv("model.1", c0, 4, k: 1, bn: false, act: false));
-        var result = new ChannelPruner(t.Model).Prune(new PruneOptions { Ratio = 0.5, Criterion = "bn-scale", Recovery = false, RoundTo = 1 });
+        var result = new ChannelPruner(t.Model).Prune(new PruneOptions { Ratio = 0.5, Criterion = PruneCriterion.BnScale, RoundTo = 1 });
         Assert.Contains(result.Notes, n => n.Contains("no BatchNormalization"));
         Assert.Equal(4, result.Layers.Single(l => l.Group == "model.0.conv").ChannelsAfter);
     }
@@ -176,9 +179,9 @@ public class PrunerTests
     public void Bad_settings_name_the_setting()
     {
         var pruner = new ChannelPruner(KitchenSink().Model);
-        Assert.Contains("PruneCriterion", Assert.Throws<ArgumentException>(() => pruner.Prune(new PruneOptions { Criterion = "taylor" })).Message);
-        Assert.Contains("PruneScope", Assert.Throws<ArgumentException>(() => pruner.Prune(new PruneOptions { Scope = "local" })).Message);
-        Assert.Contains("PruneOverrides", Assert.Throws<ArgumentException>(() => pruner.Prune(new PruneOptions { Ratio = 0.1, Criterion = "l2", Overrides = ["model.1"] })).Message);
+        Assert.Contains("PruneOverrides", Assert.Throws<ArgumentException>(() => pruner.Prune(new PruneOptions
+            { Ratio = 0.1, Criterion = PruneCriterion.L2, Overrides = [new(NodePattern.Parse("model.1"), 2)] })).Message);
+        Assert.Contains("PruneRoundTo", Assert.Throws<ArgumentException>(() => pruner.Prune(new PruneOptions { RoundTo = 0 })).Message);
         Assert.Contains("PruneRatio", Assert.Throws<ArgumentException>(() => pruner.Prune(new PruneOptions { Ratio = 0.95 })).Message);
     }
 
@@ -190,10 +193,10 @@ public class PrunerTests
         var t = ResidualNetwork();
         foreach (var layer in new[] { "model.0", "model.1" }) CopyOutputChannel(t.Model, layer, from: 2, to: 5);
         var pruner = new ChannelPruner(t.Model, Calibration(t), threads: 1);
-        var options = new PruneOptions { MatchStatistics = false };
-        var plan = new PrunePlan(new Dictionary<int, int[]> { [pruner.Graph.Group("model.0.conv")!.Id] = [0, 1, 2, 3, 4, 6, 7] });
-        var reconstructed = pruner.Apply(plan, recovery: true, options);
-        var meanOnly = pruner.Apply(plan, recovery: true, options with { Reconstruct = false });
+        var options = new RecoveryOptions { MatchStatistics = false };
+        var pruned = pruner.Apply(new PrunePlan(new Dictionary<int, int[]> { [pruner.Graph.Group("model.0.conv")!.Id] = [0, 1, 2, 3, 4, 6, 7] }));
+        var reconstructed = Recover(pruner, pruned, options);
+        var meanOnly = Recover(pruner, pruned, options with { Reconstruct = false });
         var input = t.Input(11);
         var expected = TinyModel.Run(t.Model, input);
         double Error(ModelProto m) => expected.Zip(TinyModel.Run(m, input)).Max(p => Math.Abs(p.First - p.Second));
@@ -201,6 +204,9 @@ public class PrunerTests
         Assert.True(Error(reconstructed) < 0.01 * scale, $"reconstructed error {Error(reconstructed):g3} (outputs up to {scale:g3})");
         Assert.True(Error(meanOnly) > 10 * Error(reconstructed), $"mean folding {Error(meanOnly):g3}, reconstruction {Error(reconstructed):g3}");
     }
+
+    private static ModelProto Recover(ChannelPruner pruner, PruneResult pruned, RecoveryOptions? options = null) =>
+        new CalibrationRecovery(pruner).Recover(pruned, options ?? new RecoveryOptions()).Model;
 
     /// <summary>model.0 (8 channels) and model.1 summed by a residual Add (one group), read through a Concat
     /// with its max-pooled copy by model.5.</summary>

@@ -4,6 +4,7 @@ using Onnx;
 using YoloCompress.Core.Checkpoints;
 using YoloCompress.Core.Graph;
 using YoloCompress.Core.Pruning;
+using YoloCompress.Core.Recovery;
 using YoloCompress.Tests.Support;
 
 namespace YoloCompress.Tests.Pruning;
@@ -44,7 +45,7 @@ public class RealCheckpointTests
     public void Every_checkpoint_prunes_to_a_smaller_model_with_the_right_output(string file, bool folded)
     {
         var model = Model(file, folded);
-        var result = new ChannelPruner(model).Prune(new PruneOptions { Ratio = 0.3, Criterion = "l2", Recovery = false });
+        var result = new ChannelPruner(model).Prune(new PruneOptions { Ratio = 0.3, Criterion = PruneCriterion.L2 });
         Assert.InRange(result.RemovedFraction, 0.25, 0.35);
         Assert.True(TinyModel.ParameterCount(result.Model) < 0.65 * TinyModel.ParameterCount(model));
         Assert.True(result.Model.CalculateSize() < 0.7 * model.CalculateSize());
@@ -67,7 +68,7 @@ public class RealCheckpointTests
         foreach (var name in remove) TinyModel.ZeroChannels(model, graph.Group(name)!, [1, 2, 3, 5]);
         var result = new ChannelPruner(model).Prune(new PruneOptions
         {
-            Criterion = "l1", Recovery = false, RoundTo = 1,
+            Criterion = PruneCriterion.L1, RoundTo = 1,
             GroupRatios = remove.ToDictionary(n => n, n => 4.0 / graph.Group(n)!.Size),
         });
         foreach (var name in remove)
@@ -91,15 +92,17 @@ public class RealCheckpointTests
         var everything = new PrunePlan(pruner.Graph.PrunableGroups.ToDictionary(g => g.Id, g => Enumerable.Range(0, g.Size).ToArray()));
         var held = Images(20, 4);
         var expected = held.Select(image => TinyModel.Run(model, image)).ToArray();
-        Assert.Equal(expected[0], TinyModel.Run(pruner.Apply(everything, recovery: true), held[0]));
+        var recovery = new CalibrationRecovery(pruner);
+        Assert.Equal(expected[0], TinyModel.Run(recovery.Recover(pruner.Apply(everything), new RecoveryOptions()).Model, held[0]));
 
-        var options = new PruneOptions { Ratio = 0.1, Criterion = "activation-variance", RoundTo = 1 };
-        double Error(PruneOptions o)
+        var pruned = pruner.Prune(new PruneOptions { Ratio = 0.1, Criterion = PruneCriterion.ActivationVariance, RoundTo = 1 });
+        double Error(RecoveryOptions o)
         {
-            var pruned = pruner.Prune(o).Model;
-            return held.Select((image, i) => ScoreError(expected[i], TinyModel.Run(pruned, image))).Average();
+            var model = recovery.Recover(pruned, o).Model;
+            return held.Select((image, i) => ScoreError(expected[i], TinyModel.Run(model, image))).Average();
         }
-        double recovered = Error(options), plain = Error(options with { Recovery = false });
+        var options = new RecoveryOptions();
+        double recovered = Error(options), plain = Error(options with { Method = RecoveryMethod.None });
         double meanOnly = Error(options with { Reconstruct = false });
         Assert.True(recovered < 0.9 * plain, $"objectness error with recovery {recovered:g3} (mean folding only {meanOnly:g3}), without {plain:g3}");
         Assert.True(recovered < meanOnly, $"objectness error with reconstruction {recovered:g3}, with mean folding only {meanOnly:g3}");

@@ -9,7 +9,7 @@ public class SensitivityTests
     {
         var t = PrunerTests.KitchenSink();
         var pruner = new ChannelPruner(t.Model);
-        var result = pruner.Prune(new PruneOptions { Ratio = 0.5, Criterion = "l2", Recovery = false, RoundTo = 1 });
+        var result = pruner.Prune(new PruneOptions { Ratio = 0.5, Criterion = PruneCriterion.L2, RoundTo = 1 });
         var keep = result.Plan.Kept.ToDictionary(k => k.Key, k => (double)k.Value.Length / pruner.Graph.Groups[k.Key].Size);
         var predictor = new CostPredictor(pruner.Graph);
         var before = ModelCost.Of(t.Model);
@@ -30,8 +30,8 @@ public class SensitivityTests
         var reference = TinyModel.Run(t.Model, input);
         // Metric: minus the mean squared difference from the unpruned output (0 for the unpruned model).
         double Evaluate(Onnx.ModelProto m) => -TinyModel.Run(m, input).Zip(reference).Average(p => (p.First - p.Second) * (double)(p.First - p.Second));
-        var options = new PruneOptions { Criterion = "l2", Recovery = false, RoundTo = 1 };
-        var table = SensitivityAnalysis.Measure(pruner, Evaluate, [0.5, 0.25], options);
+        var options = new PruneOptions { Criterion = PruneCriterion.L2, RoundTo = 1 };
+        var table = SensitivityAnalysis.Measure(pruner, p => p.Model, Evaluate, [0.5, 0.25], options);
         Assert.Equal(0, table.Baseline);
         Assert.Equal([0.25, 0.5], table.Ratios);
         Assert.Equal(pruner.Graph.PrunableGroups.Count(), table.Rows.Count);
@@ -43,7 +43,7 @@ public class SensitivityTests
         Assert.NotEmpty(proposal.Ratios);
         Assert.True(proposal.PredictedDrop <= target + 1e-12);
         Assert.True(proposal.MacsAfter < proposal.MacsBefore);
-        var checkedProposal = SensitivityAnalysis.ProposeAndVerify(pruner, table, target, Evaluate, options, rounds: 2);
+        var checkedProposal = SensitivityAnalysis.ProposeAndVerify(pruner, p => p.Model, table, target, Evaluate, options, rounds: 2);
         Assert.True(checkedProposal.MeasuredDrop <= target);
         Assert.All(checkedProposal.ToOverrides(), o => Assert.Matches(@"^model\.[\w.]+=0\.\d+$", o));
     }

@@ -1,3 +1,4 @@
+using YoloCompress.Core.Diagnostics;
 using YoloCompress.Core.Calibration;
 using YoloCompress.Core.Profiles;
 using YoloCompress.Core.Quantization;
@@ -74,39 +75,30 @@ public class CalibrationTests
     [InlineData("CalibrationPercentile", "100.5")]
     [InlineData("ActivationType", "int4")]
     [InlineData("Quantization", "int4")]
-    [InlineData("KeepFloat", " ")]
+    [InlineData("KeepFloat", "op:")]
+    [InlineData("PruneProtect", "op:Conv")]
     public void BadSettings_AreErrorsNamingTheSetting(string setting, string value)
     {
-        var settings = setting switch
-        {
-            "Calibration" => new CompressionSettings { Calibration = value },
-            "CalibrationPercentile" => new CompressionSettings { CalibrationPercentile = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
-            "ActivationType" => new CompressionSettings { ActivationType = value },
-            "Quantization" => new CompressionSettings { Quantization = value },
-            _ => new CompressionSettings { KeepFloat = new[] { value } },
-        };
-        var e = Assert.Throws<ArgumentException>(() =>
-        {
-            CalibrationOptions.FromSettings(settings);
-            QuantizationOptions.FromSettings(settings);
-        });
-        Assert.Contains($"'{setting}'", e.Message);
+        var e = Assert.Throws<YoloCompressException>(() => ProfileResolver.Resolve(null, null, [Set(setting, value)]));
+        Assert.Equal("YC0002", e.Diagnostic.Code);
+        Assert.Contains($"setting {setting} ", e.Message);
     }
 
     [Fact]
     public void GoodSettings_MapToOptions()
     {
-        var settings = new CompressionSettings
-        {
-            Calibration = "Percentile", CalibrationPercentile = 99.99, ActivationType = "int8",
-            Quantization = "int8", KeepFloat = new[] { "model.24*", "op:Concat" },
-        };
-        var c = CalibrationOptions.FromSettings(settings);
-        var q = QuantizationOptions.FromSettings(settings);
-        Assert.Equal((CalibrationMethod.Percentile, 99.99, true), (c.Method, c.Percentile, c.Symmetric));
+        var settings = ProfileResolver.Resolve(null, null,
+        [
+            Set("Calibration", "Percentile"), Set("CalibrationPercentile", "99.99"), Set("ActivationType", "int8"),
+            Set("Quantization", "int8"), Set("KeepFloat", "model.24*;op:Concat"),
+        ]).Settings;
+        var (c, q) = (settings.Calibration, settings.Quantization);
+        Assert.Equal((CalibrationMethod.Percentile, 99.99), (c.Method, c.Percentile));
         Assert.Equal((QuantizationMode.Int8, ActivationType.Int8), (q.Mode, q.ActivationType));
         Assert.Equal(new[] { "model.24*", "op:Concat" }, q.KeepFloat.Select(p => p.Text));
     }
+
+    private static SettingOverride Set(string name, string value) => new(name, value, DiagnosticOrigin.CommandLine("--set"));
 
     [Fact]
     public void ImageSelection_IsSortedByRelativePathAndEvenlySpaced()

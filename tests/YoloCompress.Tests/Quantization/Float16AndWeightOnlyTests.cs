@@ -1,3 +1,5 @@
+using YoloCompress.Core.Calibration;
+using YoloCompress.Core.Patterns;
 using Google.Protobuf;
 using Onnx;
 using YoloCompress.Core.Quantization;
@@ -66,13 +68,14 @@ public class Float16AndWeightOnlyTests
     public void ModelQuantizer_DispatchesOnTheQuantizationSetting()
     {
         var model = TinyModels.ConvSiluConv();
-        var settings = new YoloCompress.Core.Profiles.CompressionSettings();
-        Assert.Equal("fp16", ModelQuantizer.Quantize(model, settings with { Quantization = "fp16" }, null).Report.Mode);
-        Assert.Equal("int8-weight-only", ModelQuantizer.Quantize(model, settings with { Quantization = "int8-weight-only" }, null).Report.Mode);
-        var none = ModelQuantizer.Quantize(model, settings with { Quantization = "none" }, null);
+        var options = new QuantizationOptions();
+        var calibration = new CalibrationOptions();
+        Assert.Equal("fp16", ModelQuantizer.Quantize(model, options with { Mode = QuantizationMode.Float16 }, calibration, null).Report.Mode);
+        Assert.Equal("int8-weight-only", ModelQuantizer.Quantize(model, options with { Mode = QuantizationMode.Int8WeightOnly }, calibration, null).Report.Mode);
+        var none = ModelQuantizer.Quantize(model, options with { Mode = QuantizationMode.None }, calibration, null);
         Assert.Equal(model.ToByteArray(), none.Model.ToByteArray());
-        var int8 = ModelQuantizer.Quantize(model, settings, TinyModels.Inputs(4));
+        var int8 = ModelQuantizer.Quantize(model, options, calibration, TinyModels.Inputs(4));
         Assert.Equal(("int8", "percentile", 4), (int8.Report.Mode, int8.Report.Calibration, int8.Report.CalibrationImages));
-        Assert.Contains("calibration images", Assert.Throws<ArgumentException>(() => ModelQuantizer.Quantize(model, settings, null)).Message);
+        Assert.Contains("calibration images", Assert.Throws<ArgumentException>(() => ModelQuantizer.Quantize(model, options, calibration, null)).Message);
     }
 }

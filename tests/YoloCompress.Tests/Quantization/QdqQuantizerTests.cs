@@ -1,3 +1,4 @@
+using YoloCompress.Core.Patterns;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;

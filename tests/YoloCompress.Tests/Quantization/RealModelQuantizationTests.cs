@@ -33,7 +33,7 @@ public class RealModelQuantizationTests(ITestOutputHelper output)
 
     /// <summary>Calibrates on 16 images (every 8th) and quantizes with the default settings.</summary>
     private static QuantizationResult Int8(ModelProto model) =>
-        ModelQuantizer.Quantize(model, new CompressionSettings(),
+        ModelQuantizer.Quantize(model, new QuantizationOptions(), new CalibrationOptions(),
             CalibrationImages.Letterboxed(Images.Where((_, i) => i % 8 == 0).ToArray(), 640));
 
     [Fact]

@@ -1,46 +1,51 @@
-using YoloCompress.Core;
 using YoloCompress.Core.Budgets;
 using YoloCompress.Core.Caching;
 using YoloCompress.Core.Diagnostics;
 using YoloCompress.Core.IO;
 using YoloCompress.Core.Pipeline;
-using YoloCompress.Core.Profiles;
 
-namespace YoloCompress.Cli.Commands;
+namespace YoloCompress.Core.Compress;
 
-/// <summary>Runs one `compress`: prepare (all checks), compress or take the cached result, check
-/// budgets, then copy the outputs into place. The outputs are written only when everything
-/// passed, each atomically, so a failed run leaves the previous outputs untouched.</summary>
-internal sealed class CompressRunner(
-    Func<CompressionRequest, IProgress<string>?, CancellationToken, CompressionOutcome> compressor,
-    TextWriter output,
-    TextWriter error)
+/// <summary>What a <see cref="Compressor"/> run ended with.</summary>
+/// <param name="Outcome">The compression's figures (and where its files were made), when it ran or came from the cache.</param>
+/// <param name="Cached">Whether the outcome came from the cache.</param>
+/// <param name="Written">The outputs in place, when every check passed; null when nothing was written.</param>
+public sealed record CompressResult(CompressionOutcome? Outcome, bool Cached, CompressionOutcome? Written);
+
+/// <summary>The compress use case, the one entry point that the command line's compress and prune and the build
+/// run: check every input and resolve the profile, look the work up in the cache, run the pipeline, check the
+/// budgets, then publish the outputs. They are written only when everything passed, each atomically, so a
+/// failed run leaves the previous outputs untouched. Expected failures are coded one-line diagnostics; anything
+/// else is a bug, reported as one (<see cref="ICompressObserver.Bug"/>).</summary>
+public sealed class Compressor(Func<CompressionRequest, IProgress<string>?, CancellationToken, CompressionOutcome> pipeline)
 {
     /// <summary>How long a run waits for another process compressing the same key.</summary>
     public static readonly TimeSpan CacheLockTimeout = TimeSpan.FromMinutes(30);
 
-    public int Run(CompressOptions options, CancellationToken cancellation)
+    /// <summary>With the real pipeline.</summary>
+    public Compressor() : this(CompressionPipeline.Run) { }
+
+    public CompressResult Run(CompressJob job, ICompressObserver observer, CancellationToken cancellation = default)
     {
-        var report = new CompressReport(options, output, error);
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(observer);
         try
         {
-            var outputDirectory = Path.GetFullPath(options.OutputDirectory);
-            var (request, profile) = CompressInputs.Prepare(options, outputDirectory);
-            report.Begin(request, profile);
+            var outputDirectory = Path.GetFullPath(job.OutputDirectory);
+            var (request, profile) = CompressJobInputs.Prepare(job, outputDirectory);
+            observer.Begin(request, profile);
             foreach (var warning in profile.Warnings)
-                report.Add(warning);
+                observer.Report(warning);
 
-            var (outcome, cached, cleanup) = Compress(request, options, report, cancellation);
+            var (outcome, cached, cleanup) = Compress(request, job, observer, cancellation);
             try
             {
                 var problems = BudgetCheck.CheckOutcome(profile, outcome, request.OutputName);
                 foreach (var problem in problems)
-                    report.Add(problem);
+                    observer.Report(problem);
                 if (problems.Any(p => p.Severity == DiagnosticSeverity.Error))
-                    return report.Finish(outcome, cached, written: null);
-
-                var written = WriteOutputs(outcome, outputDirectory, request.OutputName);
-                return report.Finish(outcome, cached, written);
+                    return new CompressResult(outcome, cached, null);
+                return new CompressResult(outcome, cached, WriteOutputs(outcome, outputDirectory, request.OutputName));
             }
             finally
             {
@@ -49,30 +54,36 @@ internal sealed class CompressRunner(
         }
         catch (YoloCompressException e)
         {
-            report.Add(e.Diagnostic);
-            return report.Finish(null, false, null);
+            observer.Report(e.Diagnostic);
         }
         catch (OperationCanceledException)
         {
-            report.Add(new Diagnostic(DiagnosticCatalog.CompressionFailed, "Cancelled; the previous outputs are untouched"));
-            return report.Finish(null, false, null);
+            observer.Report(new Diagnostic(DiagnosticCatalog.CompressionFailed, "Cancelled; the previous outputs are untouched"));
+        }
+        catch (Exception e) when (ExpectedFailure.Is(e))
+        {
+            observer.Report(new Diagnostic(DiagnosticCatalog.CompressionFailed, $"Compressing {job.Model} failed: {e.Message}", ProjectOrigin(job)));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            report.Add(new Diagnostic(DiagnosticCatalog.CompressionFailed, $"Compressing {options.Model} failed: {e.GetType().Name}: {e.Message}",
-                options.Origin is { Length: > 0 } origin ? new DiagnosticOrigin(Path.GetFullPath(origin), "project") : null));
-            report.Verbose(e.ToString());
-            return report.Finish(null, false, null);
+            observer.Report(new Diagnostic(DiagnosticCatalog.CompressionFailed,
+                $"Compressing {job.Model} failed on a bug in YoloCompress ({e.GetType().Name}: {e.Message}); please report it with the trace below",
+                ProjectOrigin(job)));
+            observer.Bug(e);
         }
+        return new CompressResult(null, false, null);
     }
+
+    private static DiagnosticOrigin? ProjectOrigin(CompressJob job) =>
+        job.Origin is { Length: > 0 } origin ? new DiagnosticOrigin(Path.GetFullPath(origin), "project") : null;
 
     // Returns the outcome (pointing at files to copy from), whether it came from the cache, and
     // what to delete once copied.
     private (CompressionOutcome Outcome, bool Cached, Action? Cleanup) Compress(
-        CompressionRequest request, CompressOptions options, CompressReport report, CancellationToken cancellation)
+        CompressionRequest request, CompressJob job, ICompressObserver observer, CancellationToken cancellation)
     {
-        var progress = new LineProgress(report.Progress);
-        if (options.CacheDirectory is not { Length: > 0 } cacheRoot)
+        var progress = new LineProgress(observer.Progress);
+        if (job.CacheDirectory is not { Length: > 0 } cacheRoot)
             return CompressWithoutCache(request, progress, cancellation);
 
         var cache = new CompressionCache(cacheRoot);
@@ -85,11 +96,11 @@ internal sealed class CompressRunner(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A read-only or full cache folder must not fail the build: compress without it.
-            report.Add(new Diagnostic(DiagnosticCatalog.CacheUnavailable, $"Cannot use the cache {cache.Root}: {e.Message}"));
+            observer.Report(new Diagnostic(DiagnosticCatalog.CacheUnavailable, $"Cannot use the cache {cache.Root}: {e.Message}"));
             return CompressWithoutCache(request, progress, cancellation);
         }
 
-        report.CacheKey = key;
+        observer.CacheKey(key);
         using (keyLock)
         {
             if (cache.TryGet(key) is { } hit)
@@ -101,7 +112,7 @@ internal sealed class CompressRunner(
             var staging = cache.NewStagingDirectory();
             try
             {
-                var outcome = compressor(request with { OutputDirectory = staging }, progress, cancellation);
+                var outcome = pipeline(request with { OutputDirectory = staging }, progress, cancellation);
                 if (!SameFolder(Path.GetDirectoryName(outcome.OnnxPath), staging) || !SameFolder(Path.GetDirectoryName(outcome.MetadataPath), staging))
                     throw new InvalidOperationException($"The pipeline wrote {outcome.OnnxPath} and {outcome.MetadataPath}, outside the folder it was given ({staging}).");
                 OutcomeRecord.From(outcome).Save(staging);
@@ -126,7 +137,7 @@ internal sealed class CompressRunner(
         Directory.CreateDirectory(staging);
         try
         {
-            var outcome = compressor(request with { OutputDirectory = staging }, progress, cancellation);
+            var outcome = pipeline(request with { OutputDirectory = staging }, progress, cancellation);
             return (outcome, false, () => CompressionCache.TryDeleteDirectory(staging));
         }
         catch

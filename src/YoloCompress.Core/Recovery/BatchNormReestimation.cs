@@ -1,14 +1,15 @@
 using Onnx;
 using YoloCompress.Core.OnnxModel;
+using YoloCompress.Core.Pruning;
 
-namespace YoloCompress.Core.Pruning;
+namespace YoloCompress.Core.Recovery;
 
 /// <summary>BN re-estimation at data-set level: after pruning, each conv's pre-activation output (its BN's
 /// output, or the conv's own output when BN is folded) is given the per-channel mean and variance it had in
 /// the unpruned model over the calibration images. The moments are exact sums over all images; the
 /// correction is an affine map per channel folded into the BN (gamma, beta) or the conv (weight rows, bias).
 /// An unchanged layer measures the same moments, so its correction is exactly the identity.</summary>
-internal static class StatisticsMatching
+internal static class BatchNormReestimation
 {
     /// <summary>Largest factor a channel's spread is scaled by either way; a channel that lost most of its
     /// inputs is not blown up to its old spread.</summary>

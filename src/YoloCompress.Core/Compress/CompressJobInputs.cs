@@ -1,21 +1,21 @@
 using NuGet.Versioning;
 using YoloCompress.Core.Budgets;
+using YoloCompress.Core.Calibration;
 using YoloCompress.Core.Caching;
 using YoloCompress.Core.Diagnostics;
 using YoloCompress.Core.Pipeline;
 using YoloCompress.Core.Profiles;
-using YoloCompress.Core.Pruning;
 
-namespace YoloCompress.Cli.Commands;
+namespace YoloCompress.Core.Compress;
 
-/// <summary>Checks every input of `compress` before any work starts and turns them into a
+/// <summary>Checks every input of a <see cref="CompressJob"/> before any work starts and turns them into a
 /// CompressionRequest: a mistake in the command line or the project costs milliseconds, not a
 /// compression. Each problem is a YoloCompressException naming the input at fault.</summary>
-internal static class CompressInputs
+public static class CompressJobInputs
 {
-    public static readonly IReadOnlyList<string> ModelExtensions = [".pt", ".onnx"];
+    internal static readonly IReadOnlyList<string> ModelExtensions = [".pt", ".onnx"];
 
-    public static (CompressionRequest Request, ResolvedProfile Profile) Prepare(CompressOptions options, string outputDirectory)
+    public static (CompressionRequest Request, ResolvedProfile Profile) Prepare(CompressJob options, string outputDirectory)
     {
         var modelPath = Path.GetFullPath(options.Model);
         if (!File.Exists(modelPath))
@@ -38,12 +38,12 @@ internal static class CompressInputs
         if (budgetProblems.Count > 0)
             throw new YoloCompressException(budgetProblems[0]);
 
-        var calibration = CalibrationImages(options, profile.Settings);
+        var calibration = ChooseCalibrationImages(options, profile.Settings);
         var request = new CompressionRequest(modelPath, calibration, validationSet, profile.Settings, profile.Name, outputDirectory, name);
         return (request, profile);
     }
 
-    public static ResolvedProfile ResolveProfile(CompressOptions options)
+    internal static ResolvedProfile ResolveProfile(CompressJob options)
     {
         ProfileFile? file = null;
         if (options.ConfigFile is { Length: > 0 } config)
@@ -65,7 +65,7 @@ internal static class CompressInputs
         return ProfileResolver.Resolve(options.Profile, file, overrides.ToArray());
     }
 
-    private static void CheckOnnxRuntime(CompressOptions options, ResolvedProfile profile)
+    private static void CheckOnnxRuntime(CompressJob options, ResolvedProfile profile)
     {
         if (options.OnnxRuntimeVersion is not { Length: > 0 } text)
             return;
@@ -84,7 +84,7 @@ internal static class CompressInputs
         }
     }
 
-    private static string? ValidationSet(CompressOptions options)
+    private static string? ValidationSet(CompressJob options)
     {
         if (options.ValidationSet is not { Length: > 0 } data)
             return null;
@@ -100,7 +100,7 @@ internal static class CompressInputs
     }
 
     /// <summary>Sorted, at most CalibrationCount evenly spaced. Empty is an error only when the settings need images.</summary>
-    public static IReadOnlyList<string> CalibrationImages(CompressOptions options, CompressionSettings settings)
+    internal static IReadOnlyList<string> ChooseCalibrationImages(CompressJob options, CompressionSettings settings)
     {
         var candidates = new List<string>();
         if (options.CalibrationDirectory is { Length: > 0 } directory)
@@ -108,32 +108,21 @@ internal static class CompressInputs
             var full = Path.GetFullPath(directory);
             if (!Directory.Exists(full))
                 throw new YoloCompressException(DiagnosticCatalog.CalibrationImageNotFound, $"Calibration folder not found: {full}", ProjectOrigin(options));
-            candidates.AddRange(Core.Calibration.CalibrationImages.ImagesIn(full));
+            candidates.AddRange(CalibrationImages.ImagesIn(full));
         }
         if (options.CalibrationList is { Length: > 0 } list)
             candidates.AddRange(ReadList(Path.GetFullPath(list), options));
 
-        if (candidates.Count == 0 && CalibrationNeededBy(settings) is { } reason)
+        if (candidates.Count == 0 && settings.CalibrationNeededBy() is { } reason)
         {
             throw new YoloCompressException(DiagnosticCatalog.NoCalibrationImages,
                 $"{reason} needs calibration images: give --calib DIR or --calib-list FILE (in a project: <YoloCalibrationImage Include=\"calib/*.jpg\" />)",
                 ProjectOrigin(options));
         }
-        return candidates.Count == 0 ? [] : Core.Calibration.CalibrationImages.Choose(candidates, settings.CalibrationCount);
+        return candidates.Count == 0 ? [] : CalibrationImages.Choose(candidates, settings.CalibrationCount);
     }
 
-    /// <summary>The settings that make a run need calibration images, in words, or null when none does: static
-    /// int8 needs activation ranges; pruning recovery and activation criteria need activations.</summary>
-    public static string? CalibrationNeededBy(CompressionSettings settings)
-    {
-        if (settings.Quantization == "int8") return "Quantization int8";
-        if (settings.PruneRatio <= 0) return null;
-        if (settings.PruneRecovery) return $"PruneRatio {settings.PruneRatio} with PruneRecovery true";
-        return ChannelImportance.Create(settings.PruneCriterion).NeedsCalibration
-            ? $"PruneRatio {settings.PruneRatio} with PruneCriterion {settings.PruneCriterion}" : null;
-    }
-
-    private static IEnumerable<string> ReadList(string listPath, CompressOptions options)
+    private static IEnumerable<string> ReadList(string listPath, CompressJob options)
     {
         if (!File.Exists(listPath))
             throw new YoloCompressException(DiagnosticCatalog.CalibrationImageNotFound, $"Calibration list not found: {listPath}", ProjectOrigin(options));
@@ -154,13 +143,13 @@ internal static class CompressInputs
         }
     }
 
-    private static DiagnosticOrigin SetOrigin(CompressOptions options, string name) => options.Origin is { Length: > 0 } file
+    private static DiagnosticOrigin SetOrigin(CompressJob options, string name) => options.Origin is { Length: > 0 } file
         ? new DiagnosticOrigin(Path.GetFullPath(file), $"YoloModel metadata {name}, property YoloCompress{name} or YOLOCOMPRESS_SET")
         : DiagnosticOrigin.CommandLine("--set");
 
-    private static DiagnosticOrigin? ProjectOrigin(CompressOptions options) =>
+    private static DiagnosticOrigin? ProjectOrigin(CompressJob options) =>
         options.Origin is { Length: > 0 } file ? new DiagnosticOrigin(Path.GetFullPath(file), "project") : null;
 
-    private static DiagnosticOrigin? ModelOrigin(CompressOptions options, string modelPath) =>
+    private static DiagnosticOrigin? ModelOrigin(CompressJob options, string modelPath) =>
         ProjectOrigin(options) ?? new DiagnosticOrigin(modelPath, "model");
 }

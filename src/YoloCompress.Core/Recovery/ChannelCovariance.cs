@@ -1,8 +1,9 @@
 using System.Numerics;
 using Onnx;
 using YoloCompress.Core.OnnxModel;
+using YoloCompress.Core.Pruning;
 
-namespace YoloCompress.Core.Pruning;
+namespace YoloCompress.Core.Recovery;
 
 /// <summary>x_r ~ B[r] + sum_k A[r,k] x_k for each removed channel position r (rows in the order of
 /// <see cref="Removed"/>, columns in the order of <see cref="Kept"/>).</summary>

@@ -1,0 +1,42 @@
+namespace YoloCompress.Core.Recovery;
+
+/// <summary>How a pruned model wins back accuracy (the recover stage).</summary>
+public enum RecoveryMethod
+{
+    /// <summary>Channels are removed and nothing is rebuilt.</summary>
+    None,
+
+    /// <summary>Training-free, from calibration images: removed channels rebuilt in their consumers from the kept
+    /// ones (least squares), then BN re-estimated (<see cref="CalibrationRecovery"/>).</summary>
+    Calibration,
+}
+
+/// <summary>The recover stage's options, with their defaults. <see cref="Method"/> is the PruneRecovery setting
+/// (true: <see cref="RecoveryMethod.Calibration"/>); the rest are fixed by measurement and not settings.</summary>
+public sealed record RecoveryOptions
+{
+    /// <summary>Default <see cref="RecoveryMethod.Calibration"/>.</summary>
+    public RecoveryMethod Method { get; init; } = RecoveryMethod.Calibration;
+
+    /// <summary>Replace each removed channel in its consumer convs by its least-squares estimate from the kept
+    /// channels (<see cref="ChannelCovariance"/>) rather than by its mean alone. Measured on yolov5n at 5% uniform:
+    /// mAP@0.5:0.95 0.225 with mean folding, 0.309 with reconstruction. Default true.</summary>
+    public bool Reconstruct { get; init; } = true;
+
+    /// <summary>Calibration images (the first ones) the covariances for <see cref="Reconstruct"/> come from: one
+    /// pass, once per unpruned model. On yolov5n 16 images gave 0.297 at 5% uniform, 32 gave 0.309, 64 no more.
+    /// Default 32.</summary>
+    public int ReconstructImages { get; init; } = 32;
+
+    /// <summary>Also re-estimate BN: match every affected layer's output statistics to the unpruned model's,
+    /// layer wave by layer wave (one calibration pass a wave). Default true.</summary>
+    public bool MatchStatistics { get; init; } = true;
+
+    /// <summary>Calibration images (the first ones) used to re-estimate BN, both on the unpruned model and on
+    /// each wave of the pruned one. Moments are exact sums over every position of these images; 16 images at 640
+    /// give millions of samples a channel, and each wave costs a pass over them. Default 16.</summary>
+    public int MatchImages { get; init; } = 16;
+
+    /// <summary>Also match the output statistics of the Detect output convs. Default true.</summary>
+    public bool MatchDetectOutputs { get; init; } = true;
+}
