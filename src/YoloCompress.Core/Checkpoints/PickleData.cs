@@ -115,7 +115,7 @@ internal sealed class PickleDict
         string s => s,
         bool b => b ? 1L : 0L,
         long l => l,
-        BigInteger big => big >= long.MinValue && big <= long.MaxValue ? (long)big : big,
+        BigInteger big => big >= long.MinValue && big <= long.MaxValue ? (object)(long)big : big,
         double d when d == Math.Floor(d) && Math.Abs(d) < 9e15 => (long)d,
         double d => d,
         _ => null,

@@ -219,5 +219,5 @@ internal sealed class PickleMachine
             };
 
     private static object Narrow(BigInteger value) =>
-        value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
 }
