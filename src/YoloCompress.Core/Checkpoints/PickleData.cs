@@ -35,7 +35,11 @@ internal sealed class PickleObject(string module, string name, object?[] args)
     public object? State { get; set; }
 
     /// <summary>Items APPEND/SETITEM/ADDITEMS added (list, dict and set subclasses).</summary>
-    public List<object?> Items { get; } = new();
+    public List<object?> Items => _items ??= new();
+
+    public bool HasItems => _items is { Count: > 0 };
+
+    private List<object?>? _items;
 
     /// <summary>The instance attributes: the state dictionary, or both halves of a (dict, slots) state.</summary>
     public PickleDict Attributes
@@ -69,8 +73,9 @@ internal sealed class PickleDict
 {
     public static readonly PickleDict Empty = new();
 
-    private readonly List<KeyValuePair<object?, object?>> _entries = new();
-    private readonly Dictionary<object, int> _index = new();
+    // Allocated on first use: a hostile pickle may build a million empty dictionaries.
+    private readonly List<KeyValuePair<object?, object?>> _entries = new(0);
+    private Dictionary<object, int>? _index;
     private static readonly object NoneKey = new();
 
     public IReadOnlyList<KeyValuePair<object?, object?>> Entries => _entries;
@@ -85,6 +90,7 @@ internal sealed class PickleDict
         if (ReferenceEquals(this, Empty)) throw new InvalidOperationException("The empty dictionary is shared.");
         if (IndexKey(key) is { } indexKey)
         {
+            _index ??= new();
             if (_index.TryGetValue(indexKey, out var at))
             {
                 _entries[at] = new(_entries[at].Key, value);
@@ -97,7 +103,7 @@ internal sealed class PickleDict
 
     public bool TryGetValue(object? key, out object? value)
     {
-        if (IndexKey(key) is { } indexKey && _index.TryGetValue(indexKey, out var at))
+        if (_index is not null && IndexKey(key) is { } indexKey && _index.TryGetValue(indexKey, out var at))
         {
             value = _entries[at].Value;
             return true;

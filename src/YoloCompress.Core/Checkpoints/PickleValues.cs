@@ -105,7 +105,7 @@ internal sealed class PlainValueConverter(Func<PickledTensor, string, object> te
         result["__class__"] = obj.FullName;
         if (obj.Args.Length > 0) result["__args__"] = Convert(obj.Args, name, depth + 1);
         if (obj.State is not null and not PickleDict && obj.Attributes.Count == 0) result["__state__"] = Convert(obj.State, name, depth + 1);
-        if (obj.Items.Count > 0) result["__items__"] = Convert(obj.Items, name, depth + 1);
+        if (obj.HasItems) result["__items__"] = Convert(obj.Items, name, depth + 1);
         return result;
     }
 }

@@ -16,6 +16,7 @@ internal sealed class StorageArchive : IDisposable
     private readonly ZipArchive _zip;
     private readonly Dictionary<string, ZipArchiveEntry> _entries;
     private readonly Dictionary<string, byte[]> _storages = new(StringComparer.Ordinal);
+    private readonly long _fileLength;
 
     private StorageArchive(string path, ZipArchive zip, Dictionary<string, ZipArchiveEntry> entries, string prefix)
     {
@@ -23,6 +24,7 @@ internal sealed class StorageArchive : IDisposable
         _zip = zip;
         _entries = entries;
         Prefix = prefix;
+        _fileLength = new FileInfo(path).Length;
     }
 
     public string Path { get; }
@@ -64,7 +66,8 @@ internal sealed class StorageArchive : IDisposable
             var prefix = pickles[0].Length > "data.pkl".Length ? pickles[0][..^"/data.pkl".Length] : "";
             var archive = new StorageArchive(path, zip, entries, prefix);
             archive.CheckByteOrder();
-            archive.DeclaredStorageBytes = entries.Where(e => e.Key.StartsWith(archive.StorageFolder, StringComparison.Ordinal)).Sum(e => e.Value.Length);
+            archive.DeclaredStorageBytes = entries.Where(e => e.Key.StartsWith(archive.StorageFolder, StringComparison.Ordinal))
+                .Sum(e => Math.Min(e.Value.Length, e.Value.CompressedLength * MaxDeflateRatio));
             return archive;
         }
         catch
@@ -99,8 +102,9 @@ internal sealed class StorageArchive : IDisposable
 
     private byte[] ReadEntry(string name, ZipArchiveEntry entry)
     {
+        // An entry's compressed bytes lie inside the file, and expand at most by deflate's ratio.
         long limit = entry.CompressedLength * (entry.CompressedLength == entry.Length ? 1 : MaxDeflateRatio) + 1024;
-        if (entry.Length > Array.MaxLength || entry.Length > limit)
+        if (entry.Length > Array.MaxLength || entry.Length > limit || entry.CompressedLength > _fileLength)
             throw new CheckpointFormatException(Path, $"entry '{name}' declares {entry.Length} bytes from {entry.CompressedLength} compressed bytes, which cannot be right (damaged archive).");
         try
         {

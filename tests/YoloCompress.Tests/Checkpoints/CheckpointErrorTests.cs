@@ -87,6 +87,34 @@ public sealed class CheckpointErrorTests : IDisposable
         Assert.False(File.Exists(marker));
     }
 
+    [Fact]
+    public void A_model_that_contains_itself_stops_at_the_depth_limit()
+    {
+        // model = DetectionModel(); model._modules = OrderedDict(m=model): a cycle the module walk must not follow forever.
+        var w = new PickleWriter().Proto(2).Global("models.yolo", "DetectionModel").Tuple(0).NewObj().Put(0)
+            .EmptyDict().Mark()
+            .Entry("yaml", x => x.EmptyDict())
+            .Entry("_modules", x => x.OrderedDict(("m", y => y.Get(0))))
+            .SetItems().Build().Stop();
+        var path = CheckpointArchive.Create(Path.Combine(_dir, "cycle.pt"), w.ToArray());
+        var e = AssertFails(path, "nests more than 64 modules deep");
+        Assert.Equal("YC0050", e.Code);
+    }
+
+    [Fact]
+    public void A_tensor_larger_than_its_storage_is_refused_before_allocating()
+    {
+        // A broadcast view (stride 0) of a billion elements over a storage of 4.
+        var w = new PickleWriter().Proto(2).EmptyDict().Mark()
+            .Entry("model", x => x.Object("models.yolo", "DetectionModel",
+                ("yaml", y => y.EmptyDict()),
+                ("_parameters", y => y.OrderedDict(("w", z => z.Tensor("FloatStorage", "0", 4, new long[] { 1_000_000_000 }, stride: new long[] { 0 })))),
+                ("_modules", y => y.OrderedDict())))
+            .SetItems().Stop();
+        var path = CheckpointArchive.Create(Path.Combine(_dir, "broadcast.pt"), w.ToArray(), ("0", new byte[16]));
+        AssertFails(path, "tensor 'w' has an invalid layout for storage '0' of 4 elements");
+    }
+
     private static CheckpointFormatException AssertFails(string path, string expected)
     {
         var e = Assert.Throws<CheckpointFormatException>(() => CheckpointReader.Read(path));
