@@ -67,6 +67,9 @@ internal sealed class CheckpointConverter
                 var name = key as string ?? throw new InvalidDataException($"module '{path}' has a non-string {group} key {PickleValues.Describe(key)}.");
                 if (value is not PickledTensor pickled)
                     throw new InvalidDataException($"'{Join(name)}' is {PickleValues.Describe(value)}, not a tensor.");
+                // Weights are floating point in every torch model; an integer storage here means a damaged pickle.
+                if (group == "_parameters" && pickled.Storage.Type is not (StorageType.Half or StorageType.BFloat16 or StorageType.Float or StorageType.Double))
+                    throw new InvalidDataException($"parameter '{Join(name)}' is stored as {pickled.Storage.Type}, not as floating point.");
                 _tensors[Join(name)] = Tensor(Join(name), pickled);
                 tensorNames.Add(name);
             }

@@ -70,6 +70,11 @@ internal sealed class StorageArchive : IDisposable
                 .Sum(e => Math.Min(e.Value.Length, e.Value.CompressedLength * MaxDeflateRatio));
             return archive;
         }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or NotSupportedException)
+        {
+            zip.Dispose(); // the central directory is read lazily, so damage there surfaces here
+            throw new CheckpointFormatException(path, $"not a PyTorch checkpoint: its zip directory is damaged ({e.Message})", e);
+        }
         catch
         {
             zip.Dispose();
@@ -87,7 +92,7 @@ internal sealed class StorageArchive : IDisposable
     /// elements of <paramref name="elementSize"/> bytes the pickle declares before they are read.</summary>
     public byte[] Storage(string key, long numel, int elementSize)
     {
-        if (_storages.TryGetValue(key, out var bytes)) return bytes.LongLength >= numel * elementSize ? bytes : throw Short(key, bytes.LongLength, numel, elementSize);
+        if (_storages.TryGetValue(key, out var bytes)) return numel <= bytes.LongLength / elementSize ? bytes : throw Short(key, bytes.LongLength, numel, elementSize);
         var name = StorageFolder + key;
         if (!_entries.TryGetValue(name, out var entry))
             throw new CheckpointFormatException(Path, $"tensor storage '{name}' is missing from the archive.");
@@ -113,6 +118,8 @@ internal sealed class StorageArchive : IDisposable
             stream.ReadExactly(bytes);
             if (stream.ReadByte() >= 0)
                 throw new InvalidDataException("it holds more bytes than its header declares.");
+            if (Crc32.Compute(bytes) is var crc && crc != entry.Crc32)
+                throw new InvalidDataException($"its CRC-32 is {crc:x8} but the archive records {entry.Crc32:x8}.");
             return bytes;
         }
         catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException or ArgumentException)

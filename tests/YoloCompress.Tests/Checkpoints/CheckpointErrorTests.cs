@@ -88,6 +88,27 @@ public sealed class CheckpointErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_flipped_bit_in_a_stored_weight_fails_the_crc()
+    {
+        var file = File.ReadAllBytes(TestData.Yolov5n);
+        var weights = CheckpointArchive.Entry(TestData.Yolov5n, "archive/data/0");
+        int at = file.AsSpan().IndexOf(weights.AsSpan(0, 64));
+        file[at + 100] ^= 0x10;
+        var path = Path.Combine(_dir, "bitflip.pt");
+        File.WriteAllBytes(path, file);
+        AssertFails(path, "entry 'archive/data/0' cannot be read (damaged or truncated archive): its CRC-32 is");
+    }
+
+    [Fact]
+    public void Weights_in_an_integer_storage_are_refused()
+    {
+        var path = Rewrite("bytes.pt", (name, data) => name.EndsWith("data.pkl")
+            ? System.Text.Encoding.Latin1.GetBytes(System.Text.Encoding.Latin1.GetString(data).Replace("torch\nHalfStorage\n", "torch\nByteStorage\n"))
+            : data);
+        AssertFails(path, "parameter 'model.0.conv.weight' is stored as Byte, not as floating point");
+    }
+
+    [Fact]
     public void A_model_that_contains_itself_stops_at_the_depth_limit()
     {
         // model = DetectionModel(); model._modules = OrderedDict(m=model): a cycle the module walk must not follow forever.
