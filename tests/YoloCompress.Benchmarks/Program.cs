@@ -13,6 +13,7 @@ var commands = new Dictionary<string, Func<string[], int>>(StringComparer.Ordina
     ["inspect"] = Inspect.Run,
     ["latency"] = InterleavedLatency.Run,
     ["sizes"] = Sizes.Run,
+    ["fuzz"] = FuzzBenchmark.Run,
 };
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
 {

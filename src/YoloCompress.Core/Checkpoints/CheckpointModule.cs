@@ -91,15 +91,54 @@ public sealed record CheckpointModule(
     private InvalidDataException WrongType(string name, string expected, object? value) =>
         new($"Module '{Path}' ({TypeName}): attribute '{name}' should be {expected} but is {Format(value)}.");
 
-    internal static string Format(object? value) => value switch
+    /// <summary>A value as Python would print it, for messages; cut at about 1000 characters, since a hostile
+    /// checkpoint may share one list many times over.</summary>
+    internal static string Format(object? value)
     {
-        null => "None",
-        string s => $"'{s}'",
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        IReadOnlyList<object?> list => "[" + string.Join(", ", list.Select(Format)) + "]",
-        CheckpointTensor t => $"tensor {t.ShapeText}",
-        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "?",
-    };
+        var text = new System.Text.StringBuilder();
+        Append(text, value, 1000);
+        return text.ToString();
+    }
+
+    private static void Append(System.Text.StringBuilder text, object? value, int budget)
+    {
+        if (text.Length > budget)
+        {
+            if (!text.ToString().EndsWith("...", StringComparison.Ordinal)) text.Append("...");
+            return;
+        }
+        switch (value)
+        {
+            case null: text.Append("None"); break;
+            case string s: text.Append('\'').Append(s.Length > budget ? s[..budget] + "..." : s).Append('\''); break;
+            case double d: text.Append(d.ToString("R", CultureInfo.InvariantCulture)); break;
+            case bool b: text.Append(b ? "True" : "False"); break;
+            case byte[] bytes: text.Append(CultureInfo.InvariantCulture, $"{bytes.Length} bytes"); break;
+            case CheckpointTensor t: text.Append("tensor ").Append(t.ShapeText); break;
+            case IReadOnlyList<object?> list:
+                text.Append('[');
+                for (int i = 0; i < list.Count && text.Length <= budget; i++)
+                {
+                    if (i > 0) text.Append(", ");
+                    Append(text, list[i], budget);
+                }
+                text.Append(']');
+                break;
+            case IReadOnlyDictionary<object, object?> dict:
+                text.Append('{');
+                foreach (var (k, v) in dict)
+                {
+                    if (text.Length > budget) break;
+                    if (text[^1] != '{') text.Append(", ");
+                    Append(text, k, budget);
+                    text.Append(": ");
+                    Append(text, v, budget);
+                }
+                text.Append('}');
+                break;
+            default: text.Append(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "?"); break;
+        }
+    }
 }
 
 /// <summary>Orders dotted paths segment by segment, numbers numerically: model.2 before model.10.</summary>

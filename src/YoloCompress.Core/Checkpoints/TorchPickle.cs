@@ -1,21 +1,9 @@
-using System.Collections;
 using System.Runtime.InteropServices;
-using Razorvine.Pickle;
 
 namespace YoloCompress.Core.Checkpoints;
 
 /// <summary>Element types of torch storages, named as the pickle names their classes (torch.HalfStorage...).</summary>
 internal enum StorageType { Half, BFloat16, Float, Double, Long, Int, Short, Char, Byte, Bool }
-
-/// <summary>What a GLOBAL like <c>torch.HalfStorage</c> resolves to: a marker that persistentLoad reads the
-/// element type from. Storage classes are never called in a checkpoint pickle, only referenced.</summary>
-internal sealed class StorageTypeMarker(StorageType type) : IObjectConstructor
-{
-    public StorageType Type { get; } = type;
-
-    public object construct(object[] args) =>
-        throw new PickleException($"torch.{Type}Storage is a type reference and cannot be called.");
-}
 
 /// <summary>A storage the pickle refers to by persistent id; its bytes stay in the archive until a tensor needs them.</summary>
 internal sealed record StorageRef(StorageArchive Archive, string Key, StorageType Type, long Numel)
@@ -27,25 +15,58 @@ internal sealed record StorageRef(StorageArchive Archive, string Key, StorageTyp
         StorageType.Half or StorageType.BFloat16 or StorageType.Short => 2,
         _ => 1,
     };
+
+    /// <summary>BINPERSID's <c>('storage', torch.XStorage, key, location, numel)</c>, as torch.save writes it.</summary>
+    public static StorageRef FromPersistentId(StorageArchive archive, object? pid)
+    {
+        if (pid is not object?[] { Length: >= 5 } tuple || tuple[0] as string != "storage")
+            throw new PickleFormatException($"unsupported persistent id {PickleValues.Describe(pid)}; torch.save writes ('storage', type, key, location, numel).");
+        if (tuple[1] is not PickleGlobal { Module: "torch" } type || !type.Name.EndsWith("Storage", StringComparison.Ordinal)
+            || !Enum.TryParse<StorageType>(type.Name[..^"Storage".Length], ignoreCase: false, out var element))
+            throw new PickleFormatException($"unsupported storage type {PickleValues.Describe(tuple[1])} for storage {PickleValues.Describe(tuple[2])}.");
+        var key = tuple[2] as string ?? throw new PickleFormatException($"storage key {PickleValues.Describe(tuple[2])} is not a string.");
+        var numel = tuple[4] is long n && n >= 0 ? n : throw new PickleFormatException($"storage '{key}' declares {PickleValues.Describe(tuple[4])} elements.");
+        return new StorageRef(archive, key, element, numel);
+    }
 }
 
 /// <summary>A tensor as the pickle describes it: a strided view into a storage.</summary>
 internal sealed record PickledTensor(StorageRef Storage, long Offset, long[] Size, long[] Stride)
 {
-    /// <summary>The view's elements in row-major order, converted to float32.</summary>
+    /// <summary><c>torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])</c>
+    /// and the older <c>_rebuild_tensor(storage, offset, size, stride)</c>.</summary>
+    public static PickledTensor Rebuild(object?[] args, string function)
+    {
+        if (args.Length < 4 || args[0] is not StorageRef storage)
+            throw new PickleFormatException($"{function} wants (storage, offset, size, stride, ...), found {PickleValues.Describe(args)}.");
+        return new PickledTensor(storage, PickleValues.ToLong(args[1]), PickleValues.ToLongs(args[2]), PickleValues.ToLongs(args[3]));
+    }
+
+    /// <summary>The view's elements in row-major order, converted to float32. The layout is checked against the
+    /// storage's declared size, and that against the archive entry, before anything is allocated.</summary>
     public float[] ToFloatArray(string name)
     {
-        long count = 1;
-        foreach (var s in Size) count *= s;
         var path = Storage.Archive.Path;
-        if (Size.Length != Stride.Length || Size.Any(s => s < 0) || Offset < 0)
-            throw new CheckpointFormatException(path, $"tensor '{name}' has an invalid layout (size [{string.Join(",", Size)}], stride [{string.Join(",", Stride)}], offset {Offset}).");
-        // The largest storage index the view touches must lie inside the storage.
-        long last = Offset;
-        for (int d = 0; d < Size.Length; d++) if (Size[d] > 0) last += (Size[d] - 1) * Stride[d];
-        if (count > 0 && (last >= Storage.Numel || Stride.Any(s => s < 0)))
-            throw new CheckpointFormatException(path, $"tensor '{name}' reaches element {last} of storage '{Storage.Key}', which holds {Storage.Numel}.");
-        var bytes = Storage.Archive.Storage(Storage.Key, Storage.Numel * Storage.ElementSize);
+        long count = 1, last = Offset;
+        bool valid = Size.Length == Stride.Length && Size.Length <= 64 && Offset >= 0 && Size.All(s => s is >= 0 and <= int.MaxValue) && Stride.All(s => s >= 0);
+        try
+        {
+            // The largest storage index the view touches must lie inside the storage, and a view has no more
+            // elements than its storage (checkpoints hold no broadcast views), which bounds the allocation.
+            for (int d = 0; valid && d < Size.Length; d++)
+            {
+                count = checked(count * Size[d]);
+                if (Size[d] > 0) last = checked(last + (Size[d] - 1) * Stride[d]);
+            }
+        }
+        catch (OverflowException)
+        {
+            valid = false;
+        }
+        if (!valid || (count > 0 && (last >= Storage.Numel || count > Storage.Numel)))
+            throw new CheckpointFormatException(path, $"tensor '{name}' has an invalid layout for storage '{Storage.Key}' of {Storage.Numel} elements " +
+                $"(size [{string.Join(", ", Size)}], stride [{string.Join(", ", Stride)}], offset {Offset}).");
+        var bytes = Storage.Archive.Storage(Storage.Key, Storage.Numel, Storage.ElementSize);
         var result = new float[count];
         if (IsContiguous())
         {
@@ -115,87 +136,4 @@ internal sealed record PickledTensor(StorageRef Storage, long Offset, long[] Siz
             _ => bytes[i],
         };
     }
-}
-
-/// <summary><c>torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad, hooks[, metadata])</c>
-/// and the older <c>_rebuild_tensor(storage, offset, size, stride)</c>.</summary>
-internal sealed class RebuildTensorConstructor : IObjectConstructor
-{
-    public object construct(object[] args)
-    {
-        if (args.Length < 4 || args[0] is not StorageRef storage)
-            throw new PickleException("_rebuild_tensor_v2 expects (storage, offset, size, stride, ...).");
-        return new PickledTensor(storage, PickleValues.ToLong(args[1]), PickleValues.ToLongs(args[2]), PickleValues.ToLongs(args[3]));
-    }
-}
-
-/// <summary><c>torch._utils._rebuild_parameter(tensor, requires_grad, hooks)</c> (and <c>_with_state</c>):
-/// a Parameter is its tensor for our purposes.</summary>
-internal sealed class RebuildParameterConstructor : IObjectConstructor
-{
-    public object construct(object[] args) =>
-        args.Length >= 1 && args[0] is PickledTensor t ? t : throw new PickleException("_rebuild_parameter expects a tensor as its first argument.");
-}
-
-/// <summary><c>collections.OrderedDict()</c> or <c>OrderedDict([(k, v), ...])</c>. Items usually follow as
-/// SETITEMS, which Razorvine applies to a Hashtable; order is not kept, so consumers sort.</summary>
-internal sealed class OrderedDictConstructor : IObjectConstructor
-{
-    public object construct(object[] args)
-    {
-        var table = new Hashtable();
-        if (args.Length == 1 && args[0] is IEnumerable pairs and not string)
-            foreach (var pair in pairs)
-                if (pair is object[] { Length: 2 } kv) table[kv[0]] = kv[1];
-        return table;
-    }
-}
-
-/// <summary><c>torch.Size((...))</c>: a tuple.</summary>
-internal sealed class TorchSizeConstructor : IObjectConstructor
-{
-    public object construct(object[] args) => args.Length == 1 ? args[0] : args;
-}
-
-/// <summary>Unpickles data.pkl of a PyTorch checkpoint. Razorvine keeps an allow-list of constructors and
-/// turns every other GLOBAL (models.yolo.Model, torch.nn.Conv2d...) into an inert <c>ClassDict</c> holding
-/// the object's state: nothing named in the file is ever instantiated or executed, so a hostile checkpoint
-/// can at worst fail to load. We add only value-building constructors for torch's tensor rebuild functions.</summary>
-internal sealed class TorchUnpickler : Unpickler
-{
-    static TorchUnpickler()
-    {
-        registerConstructor("torch._utils", "_rebuild_tensor_v2", new RebuildTensorConstructor());
-        registerConstructor("torch._utils", "_rebuild_tensor", new RebuildTensorConstructor());
-        registerConstructor("torch._utils", "_rebuild_parameter", new RebuildParameterConstructor());
-        registerConstructor("torch._utils", "_rebuild_parameter_with_state", new RebuildParameterConstructor());
-        registerConstructor("collections", "OrderedDict", new OrderedDictConstructor());
-        registerConstructor("torch", "Size", new TorchSizeConstructor());
-        foreach (var type in Enum.GetValues<StorageType>())
-            registerConstructor("torch", type + "Storage", new StorageTypeMarker(type));
-        // __builtin__.set / builtins.set are already Razorvine defaults (SetConstructor).
-    }
-
-    private readonly StorageArchive _archive;
-
-    public TorchUnpickler(StorageArchive archive) => _archive = archive;
-
-    /// <summary>BINPERSID with <c>('storage', torch.XStorage, key, location, numel)</c>.</summary>
-    protected override object persistentLoad(object pid)
-    {
-        if (pid is not object[] { Length: >= 5 } tuple || tuple[0] as string != "storage")
-            throw new PickleException($"unsupported persistent id {Describe(pid)}; expected ('storage', type, key, location, numel).");
-        if (tuple[1] is not StorageTypeMarker marker)
-            throw new PickleException($"unsupported storage type {Describe(tuple[1])} for storage '{tuple[2]}'.");
-        var key = tuple[2] as string ?? throw new PickleException("storage key is not a string.");
-        return new StorageRef(_archive, key, marker.Type, PickleValues.ToLong(tuple[4]));
-    }
-
-    private static string Describe(object? o) => o switch
-    {
-        null => "None",
-        object[] a => "(" + string.Join(", ", a.Select(Describe)) + ")",
-        Razorvine.Pickle.Objects.ClassDictConstructor c => c.module + "." + c.name,
-        _ => o.ToString() ?? o.GetType().Name,
-    };
 }

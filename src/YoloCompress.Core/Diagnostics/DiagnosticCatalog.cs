@@ -47,6 +47,10 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor CompressorNotFound = Error("YC0041", "The compressor could not be found or started");
     public static readonly DiagnosticDescriptor CompressorFailed = Error("YC0042", "The compressor exited with an error it did not describe");
 
+    // ---- checkpoints: YC0050-YC0059 ----------------------------------------------------------
+    public static readonly DiagnosticDescriptor CheckpointUnreadable = Error("YC0050", "The checkpoint is damaged or is not a PyTorch checkpoint");
+    public static readonly DiagnosticDescriptor CheckpointNotYolov5 = Error("YC0051", "The checkpoint is not a YOLOv5 training checkpoint");
+
     /// <summary>All descriptors, by code.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> All { get; } = typeof(DiagnosticCatalog)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

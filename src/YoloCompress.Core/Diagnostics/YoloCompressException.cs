@@ -2,7 +2,7 @@ namespace YoloCompress.Core.Diagnostics;
 
 /// <summary>A failure the user can fix, carrying its diagnostic (code, message, origin).
 /// Anything else thrown is a bug and is reported as YC0030 with its stack in verbose output.</summary>
-public sealed class YoloCompressException : Exception
+public class YoloCompressException : Exception
 {
     public YoloCompressException(Diagnostic diagnostic, Exception? inner = null)
         : base(diagnostic.Message, inner)

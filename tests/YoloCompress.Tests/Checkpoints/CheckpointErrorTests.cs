@@ -82,8 +82,58 @@ public sealed class CheckpointErrorTests : IDisposable
         // cos\nsystem\n(S'touch <marker>'\ntR.  -- protocol 0: os.system('touch ...')
         var pickle = Encoding.ASCII.GetBytes($"cos\nsystem\n(S'touch {marker}'\ntR.");
         var path = Rewrite("hostile.pt", (name, data) => name.EndsWith("data.pkl") ? pickle : data);
-        AssertFails(path, "cannot be unpickled");
+        // The call is kept as an inert record of os.system('touch ...'), which is not a checkpoint.
+        AssertFails(path, "os.system object, not a checkpoint dictionary");
         Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
+    public void A_flipped_bit_in_a_stored_weight_fails_the_crc()
+    {
+        var file = File.ReadAllBytes(TestData.Yolov5n);
+        var weights = CheckpointArchive.Entry(TestData.Yolov5n, "archive/data/0");
+        int at = file.AsSpan().IndexOf(weights.AsSpan(0, 64));
+        file[at + 100] ^= 0x10;
+        var path = Path.Combine(_dir, "bitflip.pt");
+        File.WriteAllBytes(path, file);
+        AssertFails(path, "entry 'archive/data/0' cannot be read (damaged or truncated archive): its CRC-32 is");
+    }
+
+    [Fact]
+    public void Weights_in_an_integer_storage_are_refused()
+    {
+        var path = Rewrite("bytes.pt", (name, data) => name.EndsWith("data.pkl")
+            ? System.Text.Encoding.Latin1.GetBytes(System.Text.Encoding.Latin1.GetString(data).Replace("torch\nHalfStorage\n", "torch\nByteStorage\n"))
+            : data);
+        AssertFails(path, "parameter 'model.0.conv.weight' is stored as Byte, not as floating point");
+    }
+
+    [Fact]
+    public void A_model_that_contains_itself_stops_at_the_depth_limit()
+    {
+        // model = DetectionModel(); model._modules = OrderedDict(m=model): a cycle the module walk must not follow forever.
+        var w = new PickleWriter().Proto(2).Global("models.yolo", "DetectionModel").Tuple(0).NewObj().Put(0)
+            .EmptyDict().Mark()
+            .Entry("yaml", x => x.EmptyDict())
+            .Entry("_modules", x => x.OrderedDict(("m", y => y.Get(0))))
+            .SetItems().Build().Stop();
+        var path = CheckpointArchive.Create(Path.Combine(_dir, "cycle.pt"), w.ToArray());
+        var e = AssertFails(path, "nests more than 64 modules deep");
+        Assert.Equal("YC0050", e.Code);
+    }
+
+    [Fact]
+    public void A_tensor_larger_than_its_storage_is_refused_before_allocating()
+    {
+        // A broadcast view (stride 0) of a billion elements over a storage of 4.
+        var w = new PickleWriter().Proto(2).EmptyDict().Mark()
+            .Entry("model", x => x.Object("models.yolo", "DetectionModel",
+                ("yaml", y => y.EmptyDict()),
+                ("_parameters", y => y.OrderedDict(("w", z => z.Tensor("FloatStorage", "0", 4, new long[] { 1_000_000_000 }, stride: new long[] { 0 })))),
+                ("_modules", y => y.OrderedDict())))
+            .SetItems().Stop();
+        var path = CheckpointArchive.Create(Path.Combine(_dir, "broadcast.pt"), w.ToArray(), ("0", new byte[16]));
+        AssertFails(path, "tensor 'w' has an invalid layout for storage '0' of 4 elements");
     }
 
     private static CheckpointFormatException AssertFails(string path, string expected)
