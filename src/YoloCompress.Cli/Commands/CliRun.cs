@@ -31,7 +31,7 @@ internal static class CliRun
         }
         catch (Exception e) when (ExpectedFailure.Is(e))
         {
-            Console.Error.WriteLine(e is Core.Diagnostics.YoloCompressException coded ? $"error {coded.Code}: {e.Message}" : $"error: {e.Message}");
+            Console.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
         catch (Exception e) when (e is not OutOfMemoryException)

@@ -1,15 +1,15 @@
-using YoloCompress.Core.Checkpoints;
 using YoloCompress.Core.Diagnostics;
 using YoloCompress.Core.Graph;
 
 namespace YoloCompress.Core.Compress;
 
-/// <summary>Which exceptions are the input's fault (a damaged checkpoint or image, an unsupported graph, a file
+/// <summary>Which exceptions are the input's fault (the coded <see cref="YoloCompressException"/>s, checkpoint and
+/// graph errors among them; a damaged image, a file
 /// that cannot be read, a setting a stage refuses) and so end in a one-line message naming what is wrong; any
 /// other exception is a bug in the tool, reported with its stack trace.</summary>
 public static class ExpectedFailure
 {
-    public static bool Is(Exception e) => e is CheckpointFormatException or YoloGraphException or YoloCompressException
+    public static bool Is(Exception e) => e is YoloGraphException or YoloCompressException
         or IOException or InvalidDataException or ArgumentException or FormatException or UnauthorizedAccessException
         or NotSupportedException or InvalidOperationException
         or Microsoft.ML.OnnxRuntime.OnnxRuntimeException;
