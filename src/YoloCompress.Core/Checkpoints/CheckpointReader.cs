@@ -31,12 +31,26 @@ public static class CheckpointReader
         var (key, model) = SelectModel(path, root);
         try
         {
-            return Convert(path, key, model);
+            return Convert(path, key, model) with { TrainingImageSize = TrainingImageSize(root) };
         }
         catch (InvalidDataException e)
         {
             throw new CheckpointFormatException(path, e.Message, e);
         }
+    }
+
+    /// <summary>train.py saves <c>vars(opt)</c> as 'opt': 'imgsz' since v6.0, 'img_size' [train, test] before.</summary>
+    private static int? TrainingImageSize(object? root)
+    {
+        if (root is not Hashtable dict || dict["opt"] is not Hashtable opt) return null;
+        object? value = opt["imgsz"] ?? opt["img_size"];
+        if (value is IList { Count: > 0 } list) value = list[0];
+        return value switch
+        {
+            int i when i > 0 => i,
+            long l when l is > 0 and < 100_000 => (int)l,
+            _ => null,
+        };
     }
 
     private static (string Key, ClassDict Model) SelectModel(string path, object? root)

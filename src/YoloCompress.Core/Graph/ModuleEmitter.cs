@@ -16,6 +16,8 @@ internal sealed partial class ModuleEmitter(GraphWriter graph)
     /// architecture implies; a checkpoint fused before saving (no bn, conv with bias) is accepted.</summary>
     public Feature Conv(LayerContext l, string path, Feature x, int c2, int[] kernel, int groups, string className = "Conv")
     {
+        // Before v7.0, DWConv was a function returning a Conv, so older pickles hold a Conv where the yaml says DWConv.
+        if (className == "DWConv" && l.Checkpoint.FindModule(path)?.ClassName == "Conv") className = "Conv";
         l.Module(path, className);
         var conv = l.Module(path + ".conv", "Conv2d");
         int pickledGroups = (int)l.Attribute(conv, m => m.GetInt("groups"));
@@ -33,17 +35,35 @@ internal sealed partial class ModuleEmitter(GraphWriter graph)
         }
         var output = graph.Node("Conv", path + ".conv", inputs, attributes.ToArray());
 
-        if (l.Checkpoint.FindModule(path + ".bn") is { } bn)
-        {
-            if (bn.ClassName != "BatchNorm2d")
-                throw l.Fail($"module '{path}.bn' is {bn.TypeName}, but the architecture implies BatchNorm2d.");
-            var stats = new[] { "weight", "bias", "running_mean", "running_var" }.Select(s => $"{path}.bn.{s}").ToList();
-            foreach (var s in stats) graph.Weight(l.Tensor(s, c2));
-            float eps = (float)l.Attribute(bn, m => m.GetDouble("eps"));
-            output = graph.Node("BatchNormalization", path + ".bn", stats.Prepend(output), Float("epsilon", eps));
-        }
-        output = Activation(l, path, output);
-        return new Feature(output, c2, height, width);
+        var result = new Feature(output, c2, height, width);
+        if (l.Checkpoint.FindModule(path + ".bn") is not null) result = BatchNorm(l, path + ".bn", result);
+        return result with { Name = Activation(l, path, result.Name) };
+    }
+
+    /// <summary>A bare nn.Conv2d at <paramref name="path"/> (BottleneckCSP's cv2 and cv3): one node named after the module.</summary>
+    public Feature PlainConv(LayerContext l, string path, Feature x, int c2, int[] kernel, int groups)
+    {
+        var conv = l.Module(path, "Conv2d");
+        int pickledGroups = (int)l.Attribute(conv, m => m.GetInt("groups"));
+        if (pickledGroups != groups)
+            throw l.Fail($"module '{path}' has groups={pickledGroups} in the checkpoint, but the architecture implies {groups}.");
+        var inputs = new List<string> { x.Name, graph.Weight(l.Tensor(path + ".weight", c2, x.Channels / groups, kernel[0], kernel[1])) };
+        if (l.Checkpoint.FindTensor(path + ".bias") is not null) inputs.Add(graph.Weight(l.Tensor(path + ".bias", c2)));
+        var (attributes, height, width) = ConvGeometry(l, conv, x, kernel);
+        attributes.Add(Int("group", groups));
+        return new Feature(graph.Node("Conv", path, inputs, attributes.ToArray()), c2, height, width);
+    }
+
+    /// <summary>The pickled nn.BatchNorm2d at <paramref name="path"/> over <paramref name="x"/>, as a node named after it.</summary>
+    public Feature BatchNorm(LayerContext l, string path, Feature x)
+    {
+        var bn = l.Module(path);
+        if (bn.ClassName != "BatchNorm2d")
+            throw l.Fail($"module '{path}' is {bn.TypeName}, but the architecture implies BatchNorm2d.");
+        var stats = new[] { "weight", "bias", "running_mean", "running_var" }.Select(s => $"{path}.{s}").ToList();
+        foreach (var s in stats) graph.Weight(l.Tensor(s, x.Channels));
+        float eps = (float)l.Attribute(bn, m => m.GetDouble("eps"));
+        return x with { Name = graph.Node("BatchNormalization", path, stats.Prepend(x.Name), Float("epsilon", eps)) };
     }
 
     /// <summary>ConvTranspose2d or DWConvTranspose2d (a ConvTranspose2d subclass) at <paramref name="path"/>:
@@ -104,6 +124,21 @@ internal sealed partial class ModuleEmitter(GraphWriter graph)
         return x with { Name = output, Height = (int)Math.Floor(x.Height * scale[0]), Width = (int)Math.Floor(x.Width * scale[1]) };
     }
 
+    /// <summary>An nn.MaxPool2d yaml layer (yolov3-tiny): node named after the module.</summary>
+    public Feature MaxPoolLayer(LayerContext l, string path, Feature x) => MaxPool(l, l.Module(path, "MaxPool2d"), path, x);
+
+    /// <summary>An nn.ZeroPad2d yaml layer: its pickled padding (left, right, top, bottom) as an ONNX Pad.</summary>
+    public Feature ZeroPad(LayerContext l, string path, Feature x)
+    {
+        var module = l.Module(path, "ZeroPad2d");
+        var p = l.Attribute(module, m => m.GetInts("padding", 4));
+        if (module.HasAttribute("value") && l.Attribute(module, m => m.GetDouble("value")) != 0)
+            throw l.Fail($"'{path}' pads with a value other than zero.");
+        var pads = graph.Int64(path + ".pads", 0, 0, p[2], p[0], 0, 0, p[3], p[1]);
+        var output = graph.Node("Pad", path, new[] { x.Name, pads }, OnnxNodes.String("mode", "constant"));
+        return x with { Name = output, Height = (int)(x.Height + p[2] + p[3]), Width = (int)(x.Width + p[0] + p[1]) };
+    }
+
     /// <summary>A pickled nn.MaxPool2d applied to <paramref name="x"/> as node <paramref name="name"/>.</summary>
     private Feature MaxPool(LayerContext l, CheckpointModule pool, string name, Feature x)
     {
@@ -153,7 +188,8 @@ internal sealed partial class ModuleEmitter(GraphWriter graph)
             throw l.Fail($"'{conv.Path}' uses padding='{same}'; only explicit paddings are supported.");
     }
 
-    /// <summary>The activation the pickled Conv carries in <c>path.act</c>.</summary>
+    /// <summary>The activation the pickled module at <paramref name="path"/> carries in <c>path.act</c> (none when it has no
+    /// act child, as in a fused export); its class and parameters are read from the pickle, never assumed.</summary>
     private string Activation(LayerContext l, string path, string input)
     {
         var act = l.Checkpoint.FindModule(path + ".act");
@@ -174,8 +210,10 @@ internal sealed partial class ModuleEmitter(GraphWriter graph)
                 return graph.Node("HardSwish", path + ".act", new[] { input });
             case "Sigmoid":
                 return graph.Node("Sigmoid", path + ".act", new[] { input });
+            case "ReLU6":
+                return graph.Node("Clip", path + ".act", new[] { input, graph.Scalar(path + ".act.min", 0f), graph.Scalar(path + ".act.max", 6f) });
             default:
-                throw l.Fail($"activation {act.TypeName} at '{act.Path}' is not supported (SiLU, ReLU, LeakyReLU, Hardswish, Sigmoid, Identity).");
+                throw l.Unsupported($"activation {act.TypeName} at '{act.Path}' is not supported (SiLU, ReLU, ReLU6, LeakyReLU, Hardswish, Sigmoid, Identity).");
         }
     }
 }
