@@ -21,7 +21,7 @@ public class GraphBuilderErrorTests
         var e = Assert.Throws<YoloGraphException>(() => YoloGraphBuilder.Build(edited));
         Assert.Equal(8, e.LayerIndex);
         Assert.Equal("YC0016", e.Diagnostic.Code);
-        Assert.Contains("layer 8 [-1, 1, C2f, [1024]]: module 'C2f' is not a YOLOv5 module this tool knows (it builds Conv, DWConv, GhostConv", e.Message);
+        Assert.Contains("layer 8 [-1, 3, C2f, [1024]]: module 'C2f' is not a YOLOv5 module this tool knows (it builds Conv, DWConv, GhostConv", e.Message);
         Assert.Contains(TestData.Yolov5n, e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
