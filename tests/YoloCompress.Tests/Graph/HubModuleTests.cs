@@ -26,10 +26,11 @@ public class HubModuleTests
         { 3, "C3Ghost", "model.3.cv3.act" },
         { 4, "BottleneckCSP (LeakyReLU 0.15)", "model.4.cv4.act" },
         { 5, "C3TR (ReLU6 convs, 4 heads)", "model.5.cv3.act" },
+        { 50, "C3TR's TransformerBlock alone", "model.5.m.unflatten" },
         { 6, "C3SPP", "model.6.cv3.act" },
     };
 
-    private static readonly string[] LayerOutputs = Layers.Select(row => (string)row[2]).ToArray();
+    private static readonly string[] LayerOutputs = Layers.Where(row => (int)row[0] < 10).Select(row => (string)row[2]).ToArray();
 
     [Theory]
     [MemberData(nameof(Layers))]
@@ -37,9 +38,12 @@ public class HubModuleTests
     {
         var ckpt = Model.Value;
         var image = OrtRunner.RandomImage(Size, seed: 11);
-        var names = layer == 0 ? new[] { output } : new[] { LayerOutputs[layer - 1], output };
+        // Layer 50 is the TransformerBlock inside layer 5, fed by that C3's cv1 (16 channels at 8x8).
+        var source = layer == 50 ? "model.5.cv1.act" : layer == 0 ? null : LayerOutputs[layer - 1];
+        var names = source is null ? new[] { output } : new[] { source, output };
         var t = OrtRunner.RunWithOutputs(YoloGraphBuilder.Build(ckpt, Size), image, Size, names);
-        var input = layer == 0 ? new Map(image, 3, Size, Size) : Shaped(t[LayerOutputs[layer - 1]], ckpt, layer - 1);
+        var input = source is null ? new Map(image, 3, Size, Size)
+            : layer == 50 ? new Map(t[source], 16, 8, 8) : Shaped(t[source], ckpt, layer - 1);
         var torch = new TorchReference(ckpt);
         var p = $"model.{layer}";
         var expected = layer switch
@@ -50,6 +54,7 @@ public class HubModuleTests
             3 => torch.C3(p, input, (m, x) => torch.Sequential(m, x, torch.GhostBottleneck)),
             4 => torch.BottleneckCsp(p, input),
             5 => torch.C3(p, input, torch.TransformerBlock),
+            50 => torch.TransformerBlock("model.5.m", input),
             _ => torch.C3(p, input, torch.Spp),
         };
         var actual = t[output];

@@ -72,10 +72,10 @@ internal sealed class SyntheticCheckpoint
         return this;
     }
 
-    public SyntheticCheckpoint Linear(string path, int inFeatures, int outFeatures, bool bias, string cls = "torch.nn.modules.linear.Linear")
+    public SyntheticCheckpoint Linear(string path, int inFeatures, int outFeatures, bool bias, string cls = "torch.nn.modules.linear.Linear", double scale = 1)
     {
         Module(path, cls, ("in_features", (long)inFeatures), ("out_features", (long)outFeatures));
-        Tensor(path + ".weight", new[] { outFeatures, inFeatures });
+        Tensor(path + ".weight", new[] { outFeatures, inFeatures }, _ => (float)((_random.NextDouble() - 0.5) * 0.5 * scale));
         if (bias) Tensor(path + ".bias", new[] { outFeatures });
         return this;
     }

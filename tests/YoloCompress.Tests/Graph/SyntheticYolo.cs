@@ -154,10 +154,11 @@ internal static class SyntheticYolo
         {
             var p = $"{path}.tr.{j}";
             s.Module(p, "models.common.TransformerLayer");
-            foreach (var name in new[] { "q", "k", "v", "fc1", "fc2" }) s.Linear($"{p}.{name}", c, c, bias: false);
+            // q and k are drawn larger so that the attention is far from uniform and its arithmetic shows in the output.
+            foreach (var name in new[] { "q", "k", "v", "fc1", "fc2" }) s.Linear($"{p}.{name}", c, c, bias: false, scale: name is "q" or "k" ? 4 : 1);
             s.Module(p + ".ma", "torch.nn.modules.activation.MultiheadAttention", ("embed_dim", (long)c), ("num_heads", (long)heads),
                 ("head_dim", (long)(c / heads)), ("batch_first", false), ("add_zero_attn", false), ("dropout", 0.0));
-            s.Tensor(p + ".ma.in_proj_weight", new[] { 3 * c, c });
+            s.Tensor(p + ".ma.in_proj_weight", new[] { 3 * c, c }, i => (float)((i % 7 - 3) * 0.15 + (i % 5 - 2) * 0.05));
             s.Tensor(p + ".ma.in_proj_bias", new[] { 3 * c });
             s.Linear(p + ".ma.out_proj", c, c, bias: true, cls: "torch.nn.modules.linear.NonDynamicallyQuantizableLinear");
         }
