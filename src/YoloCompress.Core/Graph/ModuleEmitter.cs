@@ -135,7 +135,11 @@ internal sealed partial class ModuleEmitter(GraphWriter graph)
         if (module.HasAttribute("value") && l.Attribute(module, m => m.GetDouble("value")) != 0)
             throw l.Fail($"'{path}' pads with a value other than zero.");
         var pads = graph.Int64(path + ".pads", 0, 0, p[2], p[0], 0, 0, p[3], p[1]);
-        var output = graph.Node("Pad", path, new[] { x.Name, pads }, OnnxNodes.String("mode", "constant"));
+        var padded = graph.Node("Pad", path + ".pad", new[] { x.Name, pads }, OnnxNodes.String("mode", "constant"));
+        // ONNX Runtime's PadFusion folds a zero Pad into a following MaxPool's pads, which count as -inf, so a window of
+        // negative values would lose its zero (yolov3-tiny's ZeroPad2d -> MaxPool2d). Max with the lowest float changes
+        // no value and keeps the Pad a node of its own.
+        var output = graph.Node("Max", path, new[] { padded, graph.Scalar(path + ".lowest", float.MinValue) });
         return x with { Name = output, Height = (int)(x.Height + p[2] + p[3]), Width = (int)(x.Width + p[0] + p[1]) };
     }
 

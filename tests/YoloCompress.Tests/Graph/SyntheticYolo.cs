@@ -61,6 +61,15 @@ internal static class SyntheticYolo
                     c2 = c1;
                     s.Module(path, "torch.nn.modules.upsampling.Upsample", ("mode", "nearest"), ("scale_factor", 2.0), ("size", null));
                     break;
+                case "nn.MaxPool2d":
+                    c2 = c1;
+                    s.Module(path, "torch.nn.modules.pooling.MaxPool2d", ("kernel_size", (long)I(0, 2)), ("stride", (long)I(1, I(0, 2))),
+                        ("padding", (long)I(2, 0)), ("dilation", 1L), ("ceil_mode", false));
+                    break;
+                case "nn.ZeroPad2d":
+                    c2 = c1;
+                    s.Module(path, "torch.nn.modules.padding.ZeroPad2d", ("padding", A(0)), ("value", 0.0));
+                    break;
                 case "Concat":
                     c2 = layer.From.Sum(C);
                     s.Module(path, "models.common.Concat", ("d", 1L));
