@@ -25,7 +25,7 @@ internal static class CliRun
         catch (Exception e) when (e is Core.Checkpoints.CheckpointFormatException or Core.Graph.YoloGraphException or Core.Diagnostics.YoloCompressException
             or IOException or InvalidDataException or ArgumentException or FormatException or UnauthorizedAccessException or NotSupportedException or InvalidOperationException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine(e is Core.Graph.YoloGraphException graph ? $"error {graph.Descriptor.Code}: {e.Message}" : $"error: {e.Message}");
             return 1;
         }
     }

@@ -52,6 +52,11 @@ internal sealed class CompressRunner(
             report.Add(e.Diagnostic);
             return report.Finish(null, false, null);
         }
+        catch (Core.Graph.YoloGraphException e)
+        {
+            report.Add(e.Diagnostic); // YC0016 / YC0017: the message names the checkpoint and the layer
+            return report.Finish(null, false, null);
+        }
         catch (OperationCanceledException)
         {
             report.Add(new Diagnostic(DiagnosticCatalog.CompressionFailed, "Cancelled; the previous outputs are untouched"));

@@ -8,7 +8,9 @@ namespace YoloCompress.Tests.Graph;
 internal static class SyntheticYolo
 {
     /// <param name="act">The activation class every Conv carries (SiLU since v5.0, Hardswish in v4.0, LeakyReLU before).</param>
-    public static YoloCheckpoint Create(ModelArchitecture arch, float[] strides, string act = "SiLU", string cspAct = "SiLU")
+    /// <param name="edit">Changes to the module tree before it is built (for checkpoints that disagree with their yaml).</param>
+    public static YoloCheckpoint Create(ModelArchitecture arch, float[] strides, string act = "SiLU", string cspAct = "SiLU",
+        Action<SyntheticCheckpoint>? edit = null)
     {
         var s = new SyntheticCheckpoint { FanInScaled = true };
         var ch = new List<int>();
@@ -83,6 +85,7 @@ internal static class SyntheticYolo
             }
             ch.Add(c2);
         }
+        edit?.Invoke(s);
         return s.Build(arch, Enumerable.Range(0, arch.ClassCount).Select(i => $"class{i}").ToList(), strides);
     }
 
