@@ -114,13 +114,14 @@ public class HubModuleTests
         var input = OrtRunner.RandomImage(Size, seed: 13);
         var (_, shape) = OrtRunner.Run(model, input, Size);
         var calibration = Enumerable.Range(0, 4).Select(i => OrtRunner.RandomImage(Size, seed: 20 + i)).ToArray();
-        foreach (var options in new[]
+        foreach (var (graphToPrune, options) in new[]
                  {
-                     new PruneOptions { Ratio = 0.25, Criterion = "l2", Recovery = false, RoundTo = 1 },
-                     new PruneOptions { Ratio = 0.25, RoundTo = 1, ReconstructImages = 4, MatchImages = 4 },
+                     (model, new PruneOptions { Ratio = 0.25, Criterion = "l2", Recovery = false, RoundTo = 1 }),
+                     (model, new PruneOptions { Ratio = 0.25, RoundTo = 1, ReconstructImages = 4, MatchImages = 4 }),
+                     (BatchNormFolding.Fold(model), new PruneOptions { Ratio = 0.25, Criterion = "l2", Recovery = false, RoundTo = 1 }),
                  })
         {
-            var result = new ChannelPruner(model, calibration, threads: 1).Prune(options);
+            var result = new ChannelPruner(graphToPrune, calibration, threads: 1).Prune(options);
             Assert.True(result.RemovedFraction > 0.1, $"removed {result.RemovedFraction}");
             var (pruned, prunedShape) = OrtRunner.Run(result.Model, input, Size);
             Assert.Equal(shape, prunedShape);
@@ -136,7 +137,9 @@ public class HubModuleTests
         var result = ModelQuantizer.Quantize(folded, new QuantizationOptions(), new CalibrationOptions(), calibration);
         var nodes = result.Model.Graph.Node;
         Assert.Contains(nodes, n => n.OpType == "QuantizeLinear");
-        Assert.Contains(nodes, n => n.OpType == "MatMul" && n.Input.All(i => nodes.FirstOrDefault(p => p.Output.Contains(i))?.OpType != "DequantizeLinear"));
+        var matMuls = nodes.Where(n => n.OpType is "MatMul" or "Softmax").ToList();
+        Assert.Equal(13, matMuls.Count); // position, q, k, v, 3 in-projections, scores, context, out_proj, fc1, fc2; Softmax
+        Assert.All(matMuls, n => Assert.All(n.Input, i => Assert.NotEqual("DequantizeLinear", nodes.FirstOrDefault(p => p.Output.Contains(i))?.OpType)));
         var input = OrtRunner.RandomImage(Size, seed: 14);
         var (expected, shape) = OrtRunner.Run(folded, input, Size);
         var (actual, quantizedShape) = OrtRunner.Run(result.Model, input, Size);
