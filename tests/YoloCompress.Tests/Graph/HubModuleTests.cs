@@ -82,6 +82,19 @@ public class HubModuleTests
     }
 
     [Fact]
+    public void A_batch_of_two_gives_each_image_its_own_rows()
+    {
+        // The attention runs per image: a batch must not attend across images.
+        var model = BatchNormFolding.Fold(YoloGraphBuilder.Build(Model.Value, Size));
+        var (a, _) = OrtRunner.Run(model, OrtRunner.RandomImage(Size, seed: 15), Size);
+        var (b, _) = OrtRunner.Run(model, OrtRunner.RandomImage(Size, seed: 16), Size);
+        var (both, shape) = OrtRunner.Run(model, OrtRunner.RandomImage(Size, seed: 15).Concat(OrtRunner.RandomImage(Size, seed: 16)).ToArray(), Size, batch: 2);
+        Assert.Equal(new[] { 2, 192, 7 }, shape);
+        var expected = a.Concat(b).ToArray();
+        for (int i = 0; i < both.Length; i++) Assert.Equal(expected[i], both[i], 1e-4f * Math.Max(1, Math.Abs(expected[i])));
+    }
+
+    [Fact]
     public void Flops_and_parameters_count_the_attention()
     {
         var ckpt = Model.Value;
