@@ -99,7 +99,7 @@ internal static class QuantBenchmark
         if (settings.Quantization.Mode == QuantizationMode.Int8)
         {
             var files = CalibrationImages.Select(Path.Combine(o.Dataset, "images"), settings.CalibrationCount);
-            images = CalibrationImages.Letterboxed(files, settings.InputSize);
+            images = CalibrationImages.Letterboxed(files, settings.InputSize ?? 640);
         }
         var result = ModelQuantizer.Quantize(model, settings.Quantization, settings.Calibration, images);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;

@@ -11,14 +11,14 @@ internal static class ExportCommand
     {
         var model = new Argument<string>("MODEL") { Description = "An ultralytics .pt checkpoint." };
         var output = new Option<string>("--output", "-o") { Description = "The .onnx file to write.", Required = true };
-        var size = new Option<int>("--img") { Description = "Square input size.", DefaultValueFactory = _ => 640 };
+        var size = new Option<int?>("--img") { Description = "Square input size; default the checkpoint's (its training size, 1280 for P6/P7, else 640)." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("export", "Write a float32 ONNX model (BatchNorm folded, boxes decoded in pixels).") { model, output, size, json };
         command.SetAction(r => CliRun.Guard(() => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(size), r.GetValue(json))));
         return command;
     }
 
-    private static int Run(string ptPath, string onnxPath, int inputSize, bool asJson)
+    private static int Run(string ptPath, string onnxPath, int? inputSize, bool asJson)
     {
         var clock = Stopwatch.StartNew();
         var exported = OnnxExport.Export(ptPath, onnxPath, inputSize);

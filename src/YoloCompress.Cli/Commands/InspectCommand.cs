@@ -10,18 +10,18 @@ internal static class InspectCommand
     public static Command Create()
     {
         var model = new Argument<string>("MODEL") { Description = "A .pt checkpoint or an .onnx model." };
-        var size = new Option<int>("--img") { Description = "Input size for FLOPs (square).", DefaultValueFactory = _ => 640 };
+        var size = new Option<int?>("--img") { Description = "Input size for FLOPs (square); default the model's." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var command = new Command("inspect", "Layers, parameters, FLOPs, classes and size of a model.") { model, size, json };
         command.SetAction(r => CliRun.Guard(() => Run(r.GetValue(model)!, r.GetValue(size), r.GetValue(json))));
         return command;
     }
 
-    private static int Run(string path, int inputSize, bool asJson)
+    private static int Run(string path, int? inputSize, bool asJson)
     {
         var source = ModelSource.Load(path, inputSize);
         var folded = source.Folded();
-        var stats = ModelStatistics.Compute(folded, inputSize);
+        var stats = ModelStatistics.Compute(folded, source.InputSize);
         var names = source.Checkpoint?.Names ?? ClassNamesOf(folded);
         var opCounts = folded.Graph.Node.GroupBy(n => n.OpType).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
@@ -31,7 +31,7 @@ internal static class InspectCommand
             file = Path.GetFileName(path),
             bytes = new FileInfo(path).Length,
             kind = source.IsCheckpoint ? "ultralytics checkpoint" : "onnx",
-            inputSize,
+            inputSize = source.InputSize,
             parameters = stats.Parameters,
             gflops = Math.Round(stats.GigaFlops, 3),
             classes = names.Count,
@@ -52,7 +52,7 @@ internal static class InspectCommand
             foreach (var layer in layers) Console.WriteLine("  " + layer);
         }
         Console.WriteLine($"parameters: {stats.Parameters:N0} (BatchNorm folded)");
-        Console.WriteLine($"FLOPs at {inputSize}: {stats.GigaFlops:F2} G");
+        Console.WriteLine($"FLOPs at {source.InputSize}: {stats.GigaFlops:F2} G");
         Console.WriteLine($"graph: {report.nodes} nodes ({string.Join(", ", opCounts.Select(kv => $"{kv.Key} {kv.Value}"))})");
         Console.WriteLine($"classes ({names.Count}): {string.Join(", ", names.Take(12))}{(names.Count > 12 ? ", ..." : "")}");
         return 0;

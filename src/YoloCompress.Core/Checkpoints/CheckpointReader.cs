@@ -25,11 +25,28 @@ public static class CheckpointReader
         var (key, model) = CheckpointModelLocator.Locate(path, root);
         try
         {
-            return new CheckpointConverter(archive).Convert(key, model);
+            return new CheckpointConverter(archive).Convert(key, model) with { TrainingImageSize = TrainingImageSize(root) };
         }
         catch (Exception e) when (e is InvalidDataException or PickleFormatException)
         {
             throw new CheckpointFormatException(path, e.Message, e);
         }
+    }
+
+    /// <summary>train.py saves <c>vars(opt)</c> (or the argparse Namespace) as 'opt': 'imgsz' since v6.0, 'img_size'
+    /// [train, test] before.</summary>
+    private static int? TrainingImageSize(object? root)
+    {
+        if (root is not PickleDict dict) return null;
+        var opt = dict.GetValueOrDefault("opt") switch
+        {
+            PickleDict d => d,
+            PickleObject o => o.Attributes,
+            _ => null,
+        };
+        if (opt is null) return null;
+        object? value = opt.GetValueOrDefault("imgsz") ?? opt.GetValueOrDefault("img_size");
+        if (value is IList<object?> { Count: > 0 } list) value = list[0];
+        return value is long l and > 0 and < 100_000 ? (int)l : null;
     }
 }

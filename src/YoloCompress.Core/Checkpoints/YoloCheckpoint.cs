@@ -18,6 +18,23 @@ public sealed record YoloCheckpoint(
     CheckpointModule Root,
     IReadOnlyDictionary<string, CheckpointTensor> Tensors)
 {
+    /// <summary>The training image size the checkpoint records (<c>opt['imgsz']</c>, or the first of older
+    /// checkpoints' <c>opt['img_size']</c>), or null when it records none (released weights are stripped of it).</summary>
+    public int? TrainingImageSize { get; init; }
+
+    /// <summary>The square input the model is built for when no size is asked for: the recorded training size
+    /// rounded up to a multiple of the largest stride; else 1280 for P6/P7 models (largest stride 64 or more,
+    /// which ultralytics trains at 1280) and 640 for the rest.</summary>
+    public int DefaultInputSize
+    {
+        get
+        {
+            int maxStride = Math.Max(1, (int)Math.Round(Strides.Count > 0 ? Strides.Max() : 32));
+            if (TrainingImageSize is > 0 and var size) return (size + maxStride - 1) / maxStride * maxStride;
+            return maxStride >= 64 ? 1280 : 640;
+        }
+    }
+
     /// <summary>The tensor at <paramref name="name"/>; throws naming the checkpoint when it is absent.</summary>
     public CheckpointTensor Tensor(string name) =>
         Tensors.TryGetValue(name, out var t) ? t : throw new InvalidDataException($"Checkpoint '{SourcePath}' has no tensor '{name}'.");

@@ -1,5 +1,4 @@
 using YoloCompress.Core.Diagnostics;
-using YoloCompress.Core.Graph;
 
 namespace YoloCompress.Core.Compress;
 
@@ -9,7 +8,7 @@ namespace YoloCompress.Core.Compress;
 /// other exception is a bug in the tool, reported with its stack trace.</summary>
 public static class ExpectedFailure
 {
-    public static bool Is(Exception e) => e is YoloGraphException or YoloCompressException
+    public static bool Is(Exception e) => e is YoloCompressException
         or IOException or InvalidDataException or ArgumentException or FormatException or UnauthorizedAccessException
         or NotSupportedException or InvalidOperationException
         or Microsoft.ML.OnnxRuntime.OnnxRuntimeException;

@@ -31,6 +31,11 @@ internal sealed class LayerContext
     public YoloGraphException Fail(string problem, Exception? inner = null) =>
         new($"Checkpoint '{Checkpoint.SourcePath}', layer {Spec.Index} {Spec}: {problem}", Spec.Index, inner);
 
+    /// <summary>The yaml names a module this tool cannot rebuild (YC0016).</summary>
+    public YoloGraphException Unsupported(string problem) =>
+        new($"Checkpoint '{Checkpoint.SourcePath}', layer {Spec.Index} {Spec}: {problem}", Spec.Index, null,
+            Diagnostics.DiagnosticCatalog.UnsupportedModule);
+
     public CheckpointModule Module(string path) =>
         Checkpoint.FindModule(path) ?? throw Fail($"the checkpoint has no module '{path}'.");
 

@@ -35,6 +35,9 @@ public sealed record ModelStatistics(long Parameters, long Flops, int InputHeigh
             {
                 "Conv" or "ConvTranspose" => new[] { 1, 2 },
                 "BatchNormalization" => new[] { 1, 2 },
+                "MatMul" => new[] { 1 },
+                // A Linear's bias: the Add right after a MatMul by a stored weight (the TransformerBlock's layers).
+                "Add" when index.Producer(node.Input[0]) is { OpType: "MatMul" } mm && StoredTensor(mm.Input[1], index) is not null => new[] { 1 },
                 _ => Array.Empty<int>(),
             };
             foreach (var i in weightInputs)
@@ -44,6 +47,7 @@ public sealed record ModelStatistics(long Parameters, long Flops, int InputHeigh
                     parameters += OnnxTensors.ElementCount(stored);
             }
             if (node.OpType is "Conv" or "ConvTranspose") macs += ConvMacs(node, shapes);
+            if (node.OpType == "MatMul") macs += MatMulMacs(node, shapes);
         }
         return new ModelStatistics(parameters, 2 * macs, (int)inputShape[^2], (int)inputShape[^1]);
     }
@@ -53,6 +57,16 @@ public sealed record ModelStatistics(long Parameters, long Flops, int InputHeigh
     {
         var shapes = ShapeInference.Infer(model.Graph, inputSize: null);
         return model.Graph.Node.Where(n => n.OpType is "Conv" or "ConvTranspose").ToDictionary(n => n.Name, n => ConvMacs(n, shapes));
+    }
+
+    /// <summary>[..., M, K] x [..., K, N]: every output element is K multiply-accumulates.</summary>
+    private static long MatMulMacs(NodeProto node, Dictionary<string, long[]> shapes)
+    {
+        var a = shapes.GetValueOrDefault(node.Input[0]);
+        var b = shapes.GetValueOrDefault(node.Input[1]);
+        if (a is null || b is null)
+            throw new InvalidOperationException($"Cannot work out the shapes around MatMul '{node.Name}' (an op before it is not supported by the FLOP counter).");
+        return ShapeInference.MatMulShape(a, b).Aggregate(1L, (p, d) => p * d) * a[^1];
     }
 
     private static long ConvMacs(NodeProto node, Dictionary<string, long[]> shapes)

@@ -27,24 +27,6 @@ internal sealed partial class ModuleEmitter
         return Residual(l, module, path, x, y, shortcut);
     }
 
-    /// <summary>C3 (Bottleneck repeats) or C3x (CrossConv repeats): cv3(cat(m(cv1(x)), cv2(x))).</summary>
-    public Feature C3(LayerContext l, string path, Feature x, int c2, int repeats, bool shortcut, int groups, double e, bool crossConv)
-    {
-        l.Module(path, crossConv ? "C3x" : "C3");
-        int hidden = (int)(c2 * e);
-        var m = l.Module(path + ".m", "Sequential");
-        if (m.Children.Count != repeats)
-            throw l.Fail($"module '{path}.m' holds {m.Children.Count} blocks in the checkpoint, but the architecture implies {repeats}.");
-        var y = Conv(l, path + ".cv1", x, hidden, new[] { 1, 1 }, 1);
-        for (int j = 0; j < repeats; j++)
-            y = crossConv
-                ? CrossConv(l, $"{path}.m.{j}", y, hidden, 3, groups, 1.0, shortcut)
-                : Bottleneck(l, $"{path}.m.{j}", y, hidden, shortcut, groups, 1.0);
-        var skip = Conv(l, path + ".cv2", x, hidden, new[] { 1, 1 }, 1);
-        var cat = Concat(l, path + ".concat", new[] { y, skip });
-        return Conv(l, path + ".cv3", cat, c2, new[] { 1, 1 }, 1);
-    }
-
     /// <summary>SPPF(c1, c2, k): one max pool applied three times in sequence (nodes path.m.0, .1, .2).</summary>
     public Feature Sppf(LayerContext l, string path, Feature x, int c2)
     {

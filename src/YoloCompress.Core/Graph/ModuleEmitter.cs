@@ -8,7 +8,8 @@ namespace YoloCompress.Core.Graph;
 /// <summary>Emits the ONNX nodes of the convolutional building blocks (ultralytics models/common.py) from the
 /// pickled modules: shapes come from the architecture and are checked against the tensors; strides, paddings,
 /// groups, dilations, eps and activations come from the pickled modules, so they are exactly what trained.
-/// Block structure (C3, SPPF, ...) lives in ModuleEmitter.Blocks.cs.</summary>
+/// Blocks live beside it: ModuleEmitter.Blocks.cs (Bottleneck, SPP, SPPF, Focus), .Csp.cs (C3 family, BottleneckCSP),
+/// .Ghost.cs, .Transformer.cs (C3TR), .Layout.cs (Upsample, MaxPool2d, ZeroPad2d).</summary>
 internal sealed partial class ModuleEmitter(GraphWriter graph)
 {
     /// <summary>A <c>Conv</c> (or <c>DWConv</c>) module at <paramref name="path"/>: nodes path.conv, path.bn,
@@ -16,6 +17,8 @@ internal sealed partial class ModuleEmitter(GraphWriter graph)
     /// architecture implies; a checkpoint fused before saving (no bn, conv with bias) is accepted.</summary>
     public Feature Conv(LayerContext l, string path, Feature x, int c2, int[] kernel, int groups, string className = "Conv")
     {
+        // Before v7.0, DWConv was a function returning a Conv, so older pickles hold a Conv where the yaml says DWConv.
+        if (className == "DWConv" && l.Checkpoint.FindModule(path)?.ClassName == "Conv") className = "Conv";
         l.Module(path, className);
         var conv = l.Module(path + ".conv", "Conv2d");
         int pickledGroups = (int)l.Attribute(conv, m => m.GetInt("groups"));
@@ -33,17 +36,35 @@ internal sealed partial class ModuleEmitter(GraphWriter graph)
         }
         var output = graph.Node("Conv", path + ".conv", inputs, attributes.ToArray());
 
-        if (l.Checkpoint.FindModule(path + ".bn") is { } bn)
-        {
-            if (bn.ClassName != "BatchNorm2d")
-                throw l.Fail($"module '{path}.bn' is {bn.TypeName}, but the architecture implies BatchNorm2d.");
-            var stats = new[] { "weight", "bias", "running_mean", "running_var" }.Select(s => $"{path}.bn.{s}").ToList();
-            foreach (var s in stats) graph.Weight(l.Tensor(s, c2));
-            float eps = (float)l.Attribute(bn, m => m.GetDouble("eps"));
-            output = graph.Node("BatchNormalization", path + ".bn", stats.Prepend(output), Float("epsilon", eps));
-        }
-        output = Activation(l, path, output);
-        return new Feature(output, c2, height, width);
+        var result = new Feature(output, c2, height, width);
+        if (l.Checkpoint.FindModule(path + ".bn") is not null) result = BatchNorm(l, path + ".bn", result);
+        return result with { Name = Activation(l, path, result.Name) };
+    }
+
+    /// <summary>A bare nn.Conv2d at <paramref name="path"/> (BottleneckCSP's cv2 and cv3): one node named after the module.</summary>
+    public Feature PlainConv(LayerContext l, string path, Feature x, int c2, int[] kernel, int groups)
+    {
+        var conv = l.Module(path, "Conv2d");
+        int pickledGroups = (int)l.Attribute(conv, m => m.GetInt("groups"));
+        if (pickledGroups != groups)
+            throw l.Fail($"module '{path}' has groups={pickledGroups} in the checkpoint, but the architecture implies {groups}.");
+        var inputs = new List<string> { x.Name, graph.Weight(l.Tensor(path + ".weight", c2, x.Channels / groups, kernel[0], kernel[1])) };
+        if (l.Checkpoint.FindTensor(path + ".bias") is not null) inputs.Add(graph.Weight(l.Tensor(path + ".bias", c2)));
+        var (attributes, height, width) = ConvGeometry(l, conv, x, kernel);
+        attributes.Add(Int("group", groups));
+        return new Feature(graph.Node("Conv", path, inputs, attributes.ToArray()), c2, height, width);
+    }
+
+    /// <summary>The pickled nn.BatchNorm2d at <paramref name="path"/> over <paramref name="x"/>, as a node named after it.</summary>
+    public Feature BatchNorm(LayerContext l, string path, Feature x)
+    {
+        var bn = l.Module(path);
+        if (bn.ClassName != "BatchNorm2d")
+            throw l.Fail($"module '{path}' is {bn.TypeName}, but the architecture implies BatchNorm2d.");
+        var stats = new[] { "weight", "bias", "running_mean", "running_var" }.Select(s => $"{path}.{s}").ToList();
+        foreach (var s in stats) graph.Weight(l.Tensor(s, x.Channels));
+        float eps = (float)l.Attribute(bn, m => m.GetDouble("eps"));
+        return x with { Name = graph.Node("BatchNormalization", path, stats.Prepend(x.Name), Float("epsilon", eps)) };
     }
 
     /// <summary>ConvTranspose2d or DWConvTranspose2d (a ConvTranspose2d subclass) at <paramref name="path"/>:
@@ -84,49 +105,6 @@ internal sealed partial class ModuleEmitter(GraphWriter graph)
         return new Feature(output, inputs.Sum(i => i.Channels), first.Height, first.Width);
     }
 
-    /// <summary>nn.Upsample with a scale factor, nearest: ONNX Resize as torch exports it.</summary>
-    public Feature Upsample(LayerContext l, string path, Feature x)
-    {
-        var module = l.Module(path, "Upsample");
-        var mode = l.Attribute(module, m => m.GetString("mode"));
-        if (mode != "nearest") throw l.Fail($"Upsample mode '{mode}' is not supported (only 'nearest').");
-        if (module.Attributes.GetValueOrDefault("size") is not null) throw l.Fail("Upsample with a fixed output size is not supported (only scale_factor).");
-        var scale = module.Attributes.GetValueOrDefault("scale_factor") switch
-        {
-            double d => new[] { d, d },
-            long n => new double[] { n, n },
-            IReadOnlyList<object?> { Count: 2 } list => list.Select(v => Convert.ToDouble(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
-            var other => throw l.Fail($"Upsample scale_factor {CheckpointModule.Format(other)} is not supported."),
-        };
-        var scales = graph.Float(path + ".scales", new long[] { 4 }, new[] { 1f, 1f, (float)scale[0], (float)scale[1] });
-        var output = graph.Node("Resize", path, new[] { x.Name, "", scales },
-            OnnxNodes.String("coordinate_transformation_mode", "asymmetric"), OnnxNodes.String("mode", "nearest"), OnnxNodes.String("nearest_mode", "floor"));
-        return x with { Name = output, Height = (int)Math.Floor(x.Height * scale[0]), Width = (int)Math.Floor(x.Width * scale[1]) };
-    }
-
-    /// <summary>A pickled nn.MaxPool2d applied to <paramref name="x"/> as node <paramref name="name"/>.</summary>
-    private Feature MaxPool(LayerContext l, CheckpointModule pool, string name, Feature x)
-    {
-        if (pool.ClassName != "MaxPool2d") throw l.Fail($"module '{pool.Path}' is {pool.TypeName}, but the architecture implies MaxPool2d.");
-        var k = l.Attribute(pool, m => m.GetInts("kernel_size"));
-        var s = l.Attribute(pool, m => m.HasAttribute("stride") && m.Attribute("stride") is not null ? m.GetInts("stride") : k);
-        var p = l.Attribute(pool, m => m.GetInts("padding"));
-        var d = l.Attribute(pool, m => m.HasAttribute("dilation") ? m.GetInts("dilation") : new long[] { 1, 1 });
-        bool ceil = l.Attribute(pool, m => m.HasAttribute("ceil_mode") && m.GetBool("ceil_mode"));
-        int Size(int n, int i)
-        {
-            double v = (double)(n + 2 * p[i] - d[i] * (k[i] - 1) - 1) / s[i];
-            return (int)(ceil ? Math.Ceiling(v) : Math.Floor(v)) + 1;
-        }
-        var attributes = new List<AttributeProto> { Int("ceil_mode", ceil ? 1 : 0) };
-        if (d.Any(v => v != 1)) attributes.Add(Ints("dilations", d));
-        attributes.Add(Ints("kernel_shape", k));
-        attributes.Add(Ints("pads", p[0], p[1], p[0], p[1]));
-        attributes.Add(Ints("strides", s));
-        var output = graph.Node("MaxPool", name, new[] { x.Name }, attributes.ToArray());
-        return x with { Name = output, Height = Size(x.Height, 0), Width = Size(x.Width, 1) };
-    }
-
     private static (List<AttributeProto> Attributes, int Height, int Width) ConvGeometry(LayerContext l, CheckpointModule conv, Feature x, int[] kernel)
     {
         var stride = l.Attribute(conv, m => m.GetInts("stride"));
@@ -153,7 +131,8 @@ internal sealed partial class ModuleEmitter(GraphWriter graph)
             throw l.Fail($"'{conv.Path}' uses padding='{same}'; only explicit paddings are supported.");
     }
 
-    /// <summary>The activation the pickled Conv carries in <c>path.act</c>.</summary>
+    /// <summary>The activation the pickled module at <paramref name="path"/> carries in <c>path.act</c> (none when it has no
+    /// act child, as in a fused export); its class and parameters are read from the pickle, never assumed.</summary>
     private string Activation(LayerContext l, string path, string input)
     {
         var act = l.Checkpoint.FindModule(path + ".act");
@@ -174,8 +153,10 @@ internal sealed partial class ModuleEmitter(GraphWriter graph)
                 return graph.Node("HardSwish", path + ".act", new[] { input });
             case "Sigmoid":
                 return graph.Node("Sigmoid", path + ".act", new[] { input });
+            case "ReLU6":
+                return graph.Node("Clip", path + ".act", new[] { input, graph.Scalar(path + ".act.min", 0f), graph.Scalar(path + ".act.max", 6f) });
             default:
-                throw l.Fail($"activation {act.TypeName} at '{act.Path}' is not supported (SiLU, ReLU, LeakyReLU, Hardswish, Sigmoid, Identity).");
+                throw l.Unsupported($"activation {act.TypeName} at '{act.Path}' is not supported (SiLU, ReLU, ReLU6, LeakyReLU, Hardswish, Sigmoid, Identity).");
         }
     }
 }

@@ -104,6 +104,14 @@ internal static class ShapeInference
             }
             case "Slice":
                 return new[] { SliceShape(node, x, index) };
+            case "MatMul":
+                return In(1) is { } b ? new[] { MatMulShape(x, b) } : null;
+            case "Pad":
+            {
+                var pads = Constant(node, 1, index);
+                if (pads is null || pads.Length != 2 * x.Length) return null;
+                return new[] { x.Select((d, i) => d + pads[i] + pads[x.Length + i]).ToArray() };
+            }
             case "Reshape":
             {
                 var target = Constant(node, 1, index);
@@ -193,6 +201,14 @@ internal static class ShapeInference
             result[axis] = step > 0 ? Math.Max(0, (end - start + step - 1) / step) : Math.Max(0, (start - end - step - 1) / -step);
         }
         return result;
+    }
+
+    /// <summary>numpy matmul: [..., M, K] x [..., K, N] -> [..., M, N], batch dims broadcast.</summary>
+    internal static long[] MatMulShape(long[] a, long[] b)
+    {
+        if (a.Length < 2 || b.Length < 2) throw new InvalidDataException("MatMul of vectors is not tracked.");
+        var batch = BroadcastShapes(new[] { a[..^2], b[..^2] });
+        return batch.Append(a[^2]).Append(b[^1]).ToArray();
     }
 
     private static long[] BroadcastShapes(IReadOnlyList<long[]> shapes)

@@ -15,13 +15,13 @@ public static class YoloGraphBuilder
     public const int Opset = 17;
     public const long IrVersion = 8;
 
-    private static readonly string[] Supported =
-        { "Conv", "DWConv", "Bottleneck", "CrossConv", "C3", "C3x", "SPP", "SPPF", "Focus", "Concat",
-          "nn.Upsample", "nn.ConvTranspose2d", "DWConvTranspose2d", "Detect" };
-
-    /// <summary>Builds the graph for a square <paramref name="inputSize"/> (a multiple of the largest stride).
+    /// <summary>Builds the graph for a square <paramref name="inputSize"/> (a multiple of the largest stride);
+    /// without one, the checkpoint's own <see cref="YoloCheckpoint.DefaultInputSize"/>.
     /// Throws <see cref="YoloGraphException"/> for an unknown module type or tensors that disagree with the yaml.</summary>
-    public static ModelProto Build(YoloCheckpoint checkpoint, int inputSize = 640)
+    public static ModelProto Build(YoloCheckpoint checkpoint, int? inputSize = null) =>
+        Build(checkpoint, inputSize ?? checkpoint.DefaultInputSize);
+
+    private static ModelProto Build(YoloCheckpoint checkpoint, int inputSize)
     {
         var arch = checkpoint.Architecture;
         int maxStride = (int)Math.Round(checkpoint.Strides.Max());
@@ -70,9 +70,8 @@ public static class YoloGraphBuilder
     private static Feature EmitLayer(LayerContext l, ModuleEmitter e, IReadOnlyList<Feature> inputs)
     {
         var arch = l.Checkpoint.Architecture;
-        var module = l.Spec.Module == "torch.nn.Upsample" ? "nn.Upsample" : l.Spec.Module;
-        if (!Supported.Contains(module))
-            throw l.Fail($"module type '{module}' is not supported (supported: {string.Join(", ", Supported)}).");
+        var module = ModuleCatalog.Normalize(l.Spec.Module);
+        if (!ModuleCatalog.IsKnown(module)) throw l.Unsupported(ModuleCatalog.UnknownModuleProblem(module));
         if (module == "Concat")
         {
             int axis = (int)l.Attribute(l.Module(l.Path, "Concat"), m => m.HasAttribute("d") ? m.GetInt("d") : 1);
@@ -80,21 +79,42 @@ public static class YoloGraphBuilder
         }
         if (inputs.Count != 1) throw l.Fail($"{module} takes one input, but the layer lists {inputs.Count}.");
         var x = inputs[0];
-        if (module == "nn.Upsample") return e.Upsample(l, l.Path, x);
-
-        int no = arch.AnchorsPerLevel * (arch.ClassCount + 5);
-        int c2 = l.IntArg(0, -1);
-        if (c2 <= 0) throw l.Fail("the first argument (output channels) is missing.");
-        if (c2 != no) c2 = arch.ScaledWidth(c2);
         int repeats = arch.ScaledDepth(l.Spec.Number);
 
-        if (module is "C3" or "C3x")
-            return e.C3(l, l.Path, x, c2, repeats, l.BoolArg(1, true), l.IntArg(2, 1), l.DoubleArg(3, 0.5), crossConv: module == "C3x");
+        int c2 = x.Channels;
+        if (ModuleCatalog.TakesChannels(module))
+        {
+            int no = arch.AnchorsPerLevel * (arch.ClassCount + 5);
+            c2 = l.IntArg(0, -1);
+            if (c2 <= 0) throw l.Fail("the first argument (output channels) is missing.");
+            if (c2 != no) c2 = arch.ScaledWidth(c2);
+        }
+        if (ModuleCatalog.RepeatsInside(module)) return EmitCsp(l, e, module, x, c2, repeats);
         if (repeats == 1) return EmitSingle(l, e, module, l.Path, x, c2);
         // parse_model wraps n > 1 copies of any other module in an nn.Sequential: paths model.i.0, model.i.1...
         l.Module(l.Path, "Sequential");
         for (int j = 0; j < repeats; j++) x = EmitSingle(l, e, module, $"{l.Path}.{j}", x, c2);
         return x;
+    }
+
+    /// <summary>The CSP family, called as module(c1, c2, n, shortcut=True, g=1, e=0.5).</summary>
+    private static Feature EmitCsp(LayerContext l, ModuleEmitter e, string module, Feature x, int c2, int repeats)
+    {
+        bool shortcut = l.BoolArg(1, true);
+        int groups = l.IntArg(2, 1);
+        double expansion = l.DoubleArg(3, 0.5);
+        var path = l.Path;
+        return module switch
+        {
+            "BottleneckCSP" => e.BottleneckCsp(l, path, x, c2, repeats, shortcut, groups, expansion),
+            "C3x" => e.C3(l, path, x, c2, expansion, "C3x",
+                y => e.Sequence(l, path + ".m", y, repeats, (p, z) => e.CrossConv(l, p, z, z.Channels, 3, groups, 1.0, shortcut))),
+            "C3Ghost" => e.C3(l, path, x, c2, expansion, "C3Ghost",
+                y => e.Sequence(l, path + ".m", y, repeats, (p, z) => e.GhostBottleneck(l, p, z, z.Channels, 3, 1))),
+            "C3TR" => e.C3(l, path, x, c2, expansion, "C3TR", y => e.TransformerBlock(l, path + ".m", y, y.Channels, repeats)),
+            _ => e.C3(l, path, x, c2, expansion, "C3",
+                y => e.Sequence(l, path + ".m", y, repeats, (p, z) => e.Bottleneck(l, p, z, z.Channels, shortcut, groups, 1.0))),
+        };
     }
 
     private static Feature EmitSingle(LayerContext l, ModuleEmitter e, string module, string path, Feature x, int c2) => module switch
@@ -103,18 +123,28 @@ public static class YoloGraphBuilder
         "Conv" => e.Conv(l, path, x, c2, l.KernelArg(1, 1), l.IntArg(4, 1)),
         // DWConv(c1, c2, k=1, s=1, d=1, act=True): groups = gcd(c1, c2)
         "DWConv" => e.Conv(l, path, x, c2, l.KernelArg(1, 1), Gcd(x.Channels, c2), "DWConv"),
+        // GhostConv(c1, c2, k=1, s=1, g=1, act=True)
+        "GhostConv" => e.GhostConv(l, path, x, c2, l.KernelArg(1, 1), l.IntArg(3, 1)),
         // Bottleneck(c1, c2, shortcut=True, g=1, e=0.5)
         "Bottleneck" => e.Bottleneck(l, path, x, c2, l.BoolArg(1, true), l.IntArg(2, 1), l.DoubleArg(3, 0.5)),
+        // GhostBottleneck(c1, c2, k=3, s=1)
+        "GhostBottleneck" => e.GhostBottleneck(l, path, x, c2, l.IntArg(1, 3), l.IntArg(2, 1)),
         // CrossConv(c1, c2, k=3, s=1, g=1, e=1.0, shortcut=False)
         "CrossConv" => e.CrossConv(l, path, x, c2, l.IntArg(1, 3), l.IntArg(3, 1), l.DoubleArg(4, 1.0), l.BoolArg(5, false)),
         "SPPF" => e.Sppf(l, path, x, c2),
         "SPP" => e.Spp(l, path, x, c2),
+        // C3SPP(c1, c2, k=(5, 9, 13), n=1, shortcut=True, g=1, e=0.5): not in parse_model's insert-n set, so its
+        // yaml repeats wrap it in an nn.Sequential and its own n stays 1.
+        "C3SPP" => e.C3(l, path, x, c2, l.DoubleArg(6, 0.5), "C3SPP", y => e.Spp(l, path + ".m", y, y.Channels)),
         // Focus(c1, c2, k=1, s=1, p=None, g=1, act=True)
         "Focus" => e.Focus(l, path, x, c2, l.KernelArg(1, 1), l.IntArg(4, 1)),
         // DWConvTranspose2d(c1, c2, k=1, s=1, p1=0, p2=0): groups = gcd(c1, c2)
         "DWConvTranspose2d" => e.ConvTranspose(l, path, x, c2, l.KernelArg(1, 1), Gcd(x.Channels, c2), "DWConvTranspose2d"),
-        // nn.ConvTranspose2d(c1, c2, k, s=1, p=0, output_padding=0, groups=1, bias=True, dilation=1)
-        _ => e.ConvTranspose(l, path, x, c2, l.KernelArg(1, 1), l.IntArg(5, 1), "ConvTranspose2d"),
+        "nn.ConvTranspose2d" => e.ConvTranspose(l, path, x, c2, l.KernelArg(1, 1), l.IntArg(5, 1), "ConvTranspose2d"),
+        "nn.Upsample" => e.Upsample(l, path, x),
+        "nn.MaxPool2d" => e.MaxPoolLayer(l, path, x),
+        "nn.ZeroPad2d" => e.ZeroPad(l, path, x),
+        _ => throw l.Unsupported(ModuleCatalog.UnknownModuleProblem(module)),
     };
 
     /// <summary>A weight the graph does not read means the yaml and the module tree describe different networks

@@ -46,7 +46,7 @@ public static class CompressionMetadata
                     layers = architecture.Layers.Count,
                 },
                 classNames = names,
-                inputSize = request.Settings.InputSize,
+                inputSize = source.InputSize,
             },
             profile = request.ProfileName,
             settings = JsonDocument.Parse(CanonicalSettingsJson.Write(request.Settings)).RootElement,

@@ -26,7 +26,7 @@ public static class CompressionPipeline
         var baseline = source.Folded();
         // Null without images: the pruner then prunes without recovery (or refuses a criterion that needs
         // activations) and the quantizer refuses static int8, each naming its setting.
-        var calibration = request.CalibrationImages.Count > 0 ? CalibrationImages.Letterboxed(request.CalibrationImages, settings.InputSize) : null;
+        var calibration = request.CalibrationImages.Count > 0 ? CalibrationImages.Letterboxed(request.CalibrationImages, source.InputSize) : null;
         var validation = request.ValidationSet is null ? null : new ModelValidator(request.ValidationSet);
 
         progress?.Report("measure the float model");

@@ -11,10 +11,17 @@ public sealed record ModelSource(string Path, ModelProto WorkingGraph, YoloCheck
 {
     public bool IsCheckpoint => Checkpoint is not null;
 
+    /// <summary>The square input the working graph takes (its input's last dimension), or 640 when the graph
+    /// leaves it symbolic.</summary>
+    public int InputSize =>
+        WorkingGraph.Graph.Input[0].Type?.TensorType?.Shape?.Dim is { Count: 4 } dims && dims[3].DimValue > 0 ? (int)dims[3].DimValue : 640;
+
     /// <summary>The graph as it is written out: BatchNorm folded into the convolutions.</summary>
     public ModelProto Folded() => BatchNormFolding.Fold(WorkingGraph);
 
-    public static ModelSource Load(string path, int inputSize = 640)
+    /// <param name="inputSize">The size to build a checkpoint at; null for the checkpoint's own
+    /// (<see cref="YoloCheckpoint.DefaultInputSize"/>).</param>
+    public static ModelSource Load(string path, int? inputSize = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Model '{path}' does not exist.", path);
         if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))

@@ -11,8 +11,9 @@ namespace YoloCompress.Core.Profiles;
 /// property here. Each default is written once: stage defaults in the stage's options record, run defaults here.</summary>
 public sealed record CompressionSettings
 {
-    /// <summary>Square network input size in pixels, a multiple of the model's largest stride. Default 640.</summary>
-    public int InputSize { get; init; } = 640;
+    /// <summary>Square network input size in pixels, a multiple of the model's largest stride. Default null: the
+    /// model's own (a checkpoint's training size, else 1280 for P6/P7 models and 640 for the rest).</summary>
+    public int? InputSize { get; init; }
 
     /// <summary>Most calibration images used, chosen deterministically (sorted by path, evenly spaced). Default 64.</summary>
     public int CalibrationCount { get; init; } = 64;

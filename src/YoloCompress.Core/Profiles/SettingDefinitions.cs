@@ -36,7 +36,7 @@ public static class SettingDefinitions
     /// <summary>All settings, sorted by name (the canonical JSON order).</summary>
     public static IReadOnlyList<SettingDefinition> All { get; } = new SettingDefinition[]
     {
-        new("InputSize", (s, v) => s with { InputSize = InputSize(v) }, (w, s) => w.WriteNumber("InputSize", s.InputSize)),
+        new("InputSize", (s, v) => s with { InputSize = SettingValues.IsNone(v) ? null : InputSize(v) }, (w, s) => WriteOptional(w, "InputSize", s.InputSize)),
         new("CalibrationCount", (s, v) => s with { CalibrationCount = SettingValues.Integer(v, 1, 100_000) },
             (w, s) => w.WriteNumber("CalibrationCount", s.CalibrationCount)),
 

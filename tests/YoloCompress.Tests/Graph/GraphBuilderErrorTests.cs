@@ -15,14 +15,15 @@ public class GraphBuilderErrorTests
     {
         var ckpt = Yolov5n.Value;
         var layers = ckpt.Architecture.Layers.ToList();
-        layers[5] = layers[5] with { Module = "GhostConv" };
+        layers[8] = layers[8] with { Module = "C2f" };
         var edited = ckpt with { Architecture = ckpt.Architecture with { Layers = layers } };
 
         var e = Assert.Throws<YoloGraphException>(() => YoloGraphBuilder.Build(edited));
-        Assert.Equal(5, e.LayerIndex);
-        Assert.Contains("layer 5", e.Message);
-        Assert.Contains("'GhostConv' is not supported", e.Message);
+        Assert.Equal(8, e.LayerIndex);
+        Assert.Equal("YC0016", e.Diagnostic.Code);
+        Assert.Contains("layer 8 [-1, 3, C2f, [1024]]: module 'C2f' is not a YOLOv5 module this tool knows (it builds Conv, DWConv, GhostConv", e.Message);
         Assert.Contains(TestData.Yolov5n, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     [Fact]
@@ -35,6 +36,7 @@ public class GraphBuilderErrorTests
 
         var e = Assert.Throws<YoloGraphException>(() => YoloGraphBuilder.Build(edited));
         Assert.Equal(3, e.LayerIndex);
+        Assert.Equal("YC0017", e.Diagnostic.Code);
         Assert.Contains("layer 3 [-1, 1, Conv, [256, 3, 2]]", e.Message);
         Assert.Contains("'model.3.conv.weight' has shape [32, 32, 3, 3] in the checkpoint, but the architecture implies [64, 32, 3, 3]", e.Message);
     }
