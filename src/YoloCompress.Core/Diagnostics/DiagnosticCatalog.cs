@@ -30,6 +30,7 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor CalibrationImageNotFound = Error("YC0013", "Calibration image or list not found");
     public static readonly DiagnosticDescriptor ValidationSetInvalid = Error("YC0014", "Validation set not found or without images/ and labels/");
     public static readonly DiagnosticDescriptor InvalidOutputName = Error("YC0015", "Model name is empty, has invalid characters or is used twice");
+    public static readonly DiagnosticDescriptor SettingNotApplicable = Error("YC0016", "A setting does not apply to this model");
 
     // ---- budgets: YC0020-YC0029 --------------------------------------------------------------
     public static readonly DiagnosticDescriptor SizeBudgetExceeded = Error("YC0020", "Compressed model is larger than MaxSize");

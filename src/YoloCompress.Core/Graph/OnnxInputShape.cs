@@ -1,0 +1,24 @@
+using Onnx;
+
+namespace YoloCompress.Core.Graph;
+
+/// <summary>An exporter's dynamic axes ('batch', 'height', 'width') made concrete: every stage works on one
+/// image at the InputSize setting, as a checkpoint's graph does, so a symbolic batch becomes 1 and symbolic
+/// height and width become the input size. The shape subgraphs the exporter emitted stay and still compute
+/// the same shapes; only the declared input shape changes.</summary>
+internal static class OnnxInputShape
+{
+    public static void FixSymbolicDims(ModelProto model, int inputSize)
+    {
+        var initializers = model.Graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var input in model.Graph.Input)
+        {
+            if (initializers.Contains(input.Name)) continue;
+            var dims = input.Type?.TensorType?.Shape?.Dim;
+            if (dims is null) continue;
+            for (int d = 0; d < dims.Count; d++)
+                if (!dims[d].HasDimValue)
+                    dims[d] = new TensorShapeProto.Types.Dimension { DimValue = d == 0 ? 1 : inputSize };
+        }
+    }
+}
