@@ -35,12 +35,16 @@ public sealed class NodePattern
         return new NodePattern(t, null, null, t);
     }
 
-    /// <summary>Whether the node matches: by op type, or by its name (or, for an unnamed node, its first output).</summary>
+    /// <summary>Whether the node matches: by op type, or by its name (or, for an unnamed node, its first output),
+    /// or by the module path an exporter's name encodes (<see cref="Graph.ModulePath"/>).</summary>
     public bool Matches(NodeProto node)
     {
         if (_opType is not null) return string.Equals(node.OpType, _opType, StringComparison.Ordinal);
         var name = NodeName(node);
-        return _glob is not null ? _glob.IsMatch(name) : string.Equals(name, _name, StringComparison.Ordinal);
+        if (_glob is not null ? _glob.IsMatch(name) : string.Equals(name, _name, StringComparison.Ordinal)) return true;
+        // A reference export's /model.24/m.0/Conv answers to the checkpoint-style name model.24.m.0 too.
+        var path = Graph.ModulePath.Of(name);
+        return path is not null && (_glob is not null ? _glob.IsMatch(path) : string.Equals(path, _name, StringComparison.Ordinal));
     }
 
     public override string ToString() => Text;

@@ -113,6 +113,60 @@ public sealed class OnnxInputTests : IDisposable
         Assert.Equal(new[] { 1, 25200, 85 }, OrtRunner.Run(pruned.Model, OrtRunner.RandomImage(640), 640).Shape);
     }
 
+    [Fact]
+    public void Checkpoint_style_patterns_select_the_same_layers_of_an_export()
+    {
+        Assert.Equal("model.2.m.0.cv1.conv", ModulePath.Of("/model.2/m/m.0/cv1/conv/Conv"));
+        Assert.Equal("model.24.m.0", ModulePath.Of("/model.24/m.0/Conv"));
+        Assert.Null(ModulePath.Of("model.0.conv"));
+
+        var export = ModelSource.Load(ReferenceExportVariants.Path).WorkingGraph;
+        var checkpoint = YoloGraphBuilder.Build(Checkpoint.Value, 640);
+        var (exportGroups, checkpointGroups) = (DependencyGraph.Build(export).PrunableGroups.ToArray(), DependencyGraph.Build(checkpoint).PrunableGroups.ToArray());
+        foreach (var text in new[] { "model.2*", "model.13.cv1", "model.1?.*", "model.8.cv2.conv" })
+        {
+            var pattern = new NamePattern(text);
+            int expected = checkpointGroups.Count(pattern.Matches);
+            Assert.True(expected > 0, text);
+            Assert.Equal(expected, exportGroups.Count(pattern.Matches));
+        }
+        var keep = NodePattern.Parse("model.24*");
+        Assert.Equal(3, export.Graph.Node.Count(n => n.OpType == "Conv" && keep.Matches(n)));
+        Assert.Equal(3, checkpoint.Graph.Node.Count(n => n.OpType == "Conv" && keep.Matches(n)));
+    }
+
+    [Fact]
+    public void A_fixed_size_export_at_another_input_size_is_an_error_naming_the_setting()
+    {
+        var e = Assert.Throws<Core.Diagnostics.YoloCompressException>(() => ModelSource.Load(ReferenceExportVariants.Path, 320));
+        Assert.Equal("YC0016", e.Diagnostic.Code);
+        Assert.Contains("640x640", e.Message);
+        Assert.Contains("InputSize 320", e.Message);
+    }
+
+    [Fact]
+    public void Inspect_and_detect_take_a_dynamic_export_as_the_checkpoint()
+    {
+        var path = ReferenceExportVariants.Write(_temp, 13, dynamic: true, simplified: false);
+        string[] Detections(string model)
+        {
+            var r = CliProcess.Run("detect", model, TestData.Reference("bus.jpg"), "-o", Path.Combine(_temp, "bus.png"), "--json");
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            using var json = System.Text.Json.JsonDocument.Parse(r.StdOut);
+            // Class, confidence to 3 places and box to a tenth of a pixel: the exporter folded BN itself, so floats differ in the last bits.
+            return json.RootElement.GetProperty("detections").EnumerateArray().Select(d => FormattableString.Invariant(
+                $"{d.GetProperty("name").GetString()} {d.GetProperty("conf").GetDouble():F3} {string.Join(",", d.GetProperty("xyxy").EnumerateArray().Select(v => v.GetDouble().ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}")).ToArray();
+        }
+        Assert.Equal(Detections(TestData.Yolov5n), Detections(path));
+
+        var inspect = CliProcess.Run("inspect", path, "--img", "320", "--json");
+        Assert.True(inspect.ExitCode == 0, inspect.StdErr);
+        using var report = System.Text.Json.JsonDocument.Parse(inspect.StdOut);
+        Assert.Equal(1_867_405, report.RootElement.GetProperty("parameters").GetInt64());
+        Assert.Equal(Math.Round(ModelStatistics.Compute(BatchNormFolding.Fold(YoloGraphBuilder.Build(Checkpoint.Value, 320))).GigaFlops, 3),
+            report.RootElement.GetProperty("gflops").GetDouble());
+    }
+
     /// <summary>Every profile on the dynamic opset-13 export against the same profile on the .pt: 8 calibration
     /// images, mAP on the 16 shipped labelled images. The float weights differ only by the exporter's own BN
     /// folding (~1e-7), so fp16 matches closely; int8 rounding may flip a few values.</summary>
