@@ -59,7 +59,7 @@ internal static class ValueFolding
             {
                 var (a, b) = (inputs.Value(1), inputs.Value(2));
                 if (a is null || b is null) return null;
-                var dims = ShapeInference.BroadcastShapes(new[] { x.Dims, a.Dims, b.Dims });
+                var dims = ShapeFormulas.BroadcastShapes(new[] { x.Dims, a.Dims, b.Dims });
                 var (c, ta, tb) = (Expand(x, dims), Expand(a, dims), Expand(b, dims));
                 return c is null || ta is null || tb is null ? null
                     : new[] { new TensorValue(dims, c.Select((v, i) => v != 0 ? ta[i] : tb[i]).ToArray(), a.ElemType) };
@@ -114,9 +114,9 @@ internal static class ValueFolding
             }
             case "Slice" when x.Dims.Length == 1:
             {
-                var (starts, ends, axes, steps) = ShapeInference.SliceParameters(node, inputs);
+                var (starts, ends, axes, steps) = ShapeFormulas.SliceParameters(node, inputs);
                 if (starts is null || ends is null || axes.Length != 1) return null;
-                var (start, count, step) = ShapeInference.SliceRange(starts[0], ends[0], steps[0], x.Dims[0]);
+                var (start, count, step) = ShapeFormulas.SliceRange(starts[0], ends[0], steps[0], x.Dims[0]);
                 var data = Enumerable.Range(0, (int)count).Select(i => x.Data[start + i * step]).ToArray();
                 return new[] { new TensorValue(new long[] { data.Length }, data, x.ElemType) };
             }
@@ -162,7 +162,7 @@ internal static class ValueFolding
     {
         var (a, b) = (inputs.Value(0), inputs.Value(1));
         if (a is null || b is null) return null;
-        var dims = ShapeInference.BroadcastShapes(new[] { a.Dims, b.Dims });
+        var dims = ShapeFormulas.BroadcastShapes(new[] { a.Dims, b.Dims });
         var (da, db) = (Expand(a, dims), Expand(b, dims));
         if (da is null || db is null) return null;
         bool integral = a.IsInteger && b.IsInteger;
