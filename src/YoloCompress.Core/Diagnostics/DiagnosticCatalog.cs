@@ -32,6 +32,7 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor InvalidOutputName = Error("YC0015", "Model name is empty, has invalid characters or is used twice");
     public static readonly DiagnosticDescriptor UnsupportedModule = Error("YC0016", "The checkpoint uses a module the graph builder does not know");
     public static readonly DiagnosticDescriptor ArchitectureMismatch = Error("YC0017", "The checkpoint's weights or modules disagree with its architecture (yaml)");
+    public static readonly DiagnosticDescriptor SettingNotApplicable = Error("YC0018", "A setting does not apply to this model");
 
     // ---- budgets: YC0020-YC0029 --------------------------------------------------------------
     public static readonly DiagnosticDescriptor SizeBudgetExceeded = Error("YC0020", "Compressed model is larger than MaxSize");

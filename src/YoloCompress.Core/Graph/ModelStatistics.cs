@@ -46,7 +46,7 @@ public sealed record ModelStatistics(long Parameters, long Flops, int InputHeigh
                 if (StoredTensor(node.Input[i], index) is { } stored && counted.Add(stored.Name))
                     parameters += OnnxTensors.ElementCount(stored);
             }
-            if (node.OpType is "Conv" or "ConvTranspose") macs += ConvMacs(node, shapes);
+            if (node.OpType is "Conv" or "ConvTranspose") macs += ConvMacs(node, shapes, index);
             if (node.OpType == "MatMul") macs += MatMulMacs(node, shapes);
         }
         return new ModelStatistics(parameters, 2 * macs, (int)inputShape[^2], (int)inputShape[^1]);
@@ -56,7 +56,8 @@ public sealed record ModelStatistics(long Parameters, long Flops, int InputHeigh
     internal static Dictionary<string, long> ConvMacsByNode(ModelProto model)
     {
         var shapes = ShapeInference.Infer(model.Graph, inputSize: null);
-        return model.Graph.Node.Where(n => n.OpType is "Conv" or "ConvTranspose").ToDictionary(n => n.Name, n => ConvMacs(n, shapes));
+        var index = new GraphIndex(model.Graph);
+        return model.Graph.Node.Where(n => n.OpType is "Conv" or "ConvTranspose").ToDictionary(n => n.Name, n => ConvMacs(n, shapes, index));
     }
 
     /// <summary>[..., M, K] x [..., K, N]: every output element is K multiply-accumulates.</summary>
@@ -66,22 +67,45 @@ public sealed record ModelStatistics(long Parameters, long Flops, int InputHeigh
         var b = shapes.GetValueOrDefault(node.Input[1]);
         if (a is null || b is null)
             throw new InvalidOperationException($"Cannot work out the shapes around MatMul '{node.Name}' (an op before it is not supported by the FLOP counter).");
-        return ShapeInference.MatMulShape(a, b).Aggregate(1L, (p, d) => p * d) * a[^1];
+        return ShapeFormulas.MatMulShape(a, b).Aggregate(1L, (p, d) => p * d) * a[^1];
     }
 
-    private static long ConvMacs(NodeProto node, Dictionary<string, long[]> shapes)
+    private static long ConvMacs(NodeProto node, Dictionary<string, long[]> shapes, GraphIndex index)
     {
         var x = shapes.GetValueOrDefault(node.Input[0]);
         var w = shapes.GetValueOrDefault(node.Input[1]);
         var y = shapes.GetValueOrDefault(node.Output[0]);
         if (x is null || w is null || y is null)
-            throw new InvalidOperationException($"Cannot work out the shapes around {node.OpType} '{node.Name}' (an op before it is not supported by the FLOP counter).");
+        {
+            var culprit = FirstUnknown(node, shapes, index);
+            throw new InvalidOperationException($"Cannot work out the shapes around {node.OpType} '{node.Name}'"
+                + (culprit is null ? "." : $": the output shape of {culprit.OpType} '{culprit.Name}' is unknown (the FLOP counter's shape inference cannot evaluate it)."));
+        }
         long kernel = w.Skip(2).Aggregate(1L, (a, b) => a * b);
         // Conv: every output element sums Cin/group x kernel products (weight [Cout, Cin/g, k...]).
         // ConvTranspose: every input element scatters into Cout/group x kernel outputs (weight [Cin, Cout/g, k...]).
         return node.OpType == "Conv"
             ? y.Skip(1).Aggregate(1L, (a, b) => a * b) * w[1] * kernel
             : x.Skip(1).Aggregate(1L, (a, b) => a * b) * w[1] * kernel;
+    }
+
+    /// <summary>The earliest node upstream of <paramref name="node"/> whose inputs are known but an output is not.</summary>
+    private static NodeProto? FirstUnknown(NodeProto node, Dictionary<string, long[]> shapes, GraphIndex index)
+    {
+        var candidates = new List<NodeProto>();
+        var seen = new HashSet<NodeProto>();
+        var stack = new Stack<NodeProto>();
+        stack.Push(node);
+        while (stack.Count > 0)
+        {
+            var current = stack.Pop();
+            if (!seen.Add(current)) continue;
+            var unknownInputs = current.Input.Where(i => i.Length > 0 && !shapes.ContainsKey(i)).ToList();
+            if (unknownInputs.Count == 0 && current != node) { candidates.Add(current); continue; }
+            foreach (var input in unknownInputs)
+                if (index.Producer(input) is { } producer) stack.Push(producer);
+        }
+        return candidates.MinBy(n => index.Graph.Node.IndexOf(n));
     }
 
     /// <summary>The initializer a weight input comes from, through DequantizeLinear, Identity and Cast.</summary>

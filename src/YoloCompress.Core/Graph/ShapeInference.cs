@@ -4,35 +4,48 @@ using YoloCompress.Core.OnnxModel;
 namespace YoloCompress.Core.Graph;
 
 /// <summary>Static tensor shapes of a graph for a batch of one, propagated node by node through the ops YOLO
-/// graphs contain (convolutions, pooling, resize, concat/split/slice, element-wise ops, reshape/transpose,
-/// Quantize/DequantizeLinear...). Shapes it cannot work out are absent; the graph's value_info fills gaps.
-/// Small by design: enough for FLOPs and for checks, not a general ONNX shape inference.</summary>
+/// graphs contain: convolutions, pooling, Resize (scales or sizes), Concat/Split/Slice, element-wise ops,
+/// Reshape/Transpose/Expand, Quantize/DequantizeLinear, and the shape subgraphs exporters emit with dynamic
+/// axes (Shape, Gather, Unsqueeze, Concat, Cast, Range, ConstantOfShape...), whose small values are folded
+/// by <see cref="ValueFolding"/>. Shapes it cannot work out are absent; the graph's value_info fills gaps.
+/// Enough for FLOPs and for checks, not a general ONNX shape inference.</summary>
 internal static class ShapeInference
 {
     private static readonly HashSet<string> SameShape = new(StringComparer.Ordinal)
     {
         "Sigmoid", "Relu", "LeakyRelu", "HardSwish", "HardSigmoid", "Tanh", "Identity", "BatchNormalization",
-        "QuantizeLinear", "DequantizeLinear", "Cast", "Clip", "Softplus", "Mish", "Elu", "Selu", "Gelu", "Neg", "Abs",
+        "QuantizeLinear", "DequantizeLinear", "Cast", "CastLike", "Clip", "Softplus", "Mish", "Elu", "Selu", "Gelu", "Neg", "Abs",
         "Exp", "Log", "Sqrt", "Erf", "Dropout", "Softmax", "Reciprocal", "Floor", "Ceil", "Round", "PRelu",
-        "InstanceNormalization", "LayerNormalization", "Not", "Sign",
+        "InstanceNormalization", "LayerNormalization", "Not", "Sign", "IsNaN", "IsInf", "Sin", "Cos",
     };
 
     private static readonly HashSet<string> Broadcast = new(StringComparer.Ordinal)
     {
-        "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Mod", "Where", "Equal", "Greater", "Less", "And", "Or", "Sum", "Mean",
+        "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Mod", "Where", "Equal", "Greater", "Less", "GreaterOrEqual",
+        "LessOrEqual", "And", "Or", "Xor", "Sum", "Mean", "BitShift",
     };
 
     /// <summary>Known shapes by tensor name. Symbolic input dims become 1 for the first (batch) and
     /// <paramref name="inputSize"/> for the others.</summary>
-    public static Dictionary<string, long[]> Infer(GraphProto graph, int? inputSize)
+    public static Dictionary<string, long[]> Infer(GraphProto graph, int? inputSize) => InferWithValues(graph, inputSize).Shapes;
+
+    /// <summary>Shapes, and the values of the small tensors that could be folded.</summary>
+    public static (Dictionary<string, long[]> Shapes, Dictionary<string, TensorValue> Values) InferWithValues(GraphProto graph, int? inputSize)
     {
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        var values = new Dictionary<string, TensorValue>(StringComparer.Ordinal);
         foreach (var vi in graph.ValueInfo.Concat(graph.Output))
             if (StaticShape(vi) is { } s) shapes[vi.Name] = s;
-        foreach (var init in graph.Initializer) shapes[init.Name] = init.Dims.ToArray();
+        var initializers = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var init in graph.Initializer)
+        {
+            initializers.Add(init.Name);
+            shapes[init.Name] = init.Dims.ToArray();
+            if (TensorValue.Of(init) is { } v) values[init.Name] = v;
+        }
         foreach (var input in graph.Input)
         {
-            if (shapes.ContainsKey(input.Name) && graph.Initializer.Any(i => i.Name == input.Name)) continue;
+            if (initializers.Contains(input.Name)) continue;
             var dims = input.Type?.TensorType?.Shape?.Dim;
             if (dims is null) continue;
             var shape = new long[dims.Count];
@@ -43,82 +56,94 @@ internal static class ShapeInference
             shapes[input.Name] = shape;
         }
 
-        var index = new GraphIndex(graph);
         foreach (var node in graph.Node)
         {
+            var inputs = new NodeInputs(node, shapes, values);
             try
             {
-                var outputs = InferNode(node, shapes, index);
-                if (outputs is null) continue;
-                for (int i = 0; i < outputs.Length && i < node.Output.Count; i++)
-                    if (node.Output[i].Length > 0) shapes[node.Output[i]] = outputs[i];
+                inputs.OutputShapes = InferNode(node, inputs);
+                var folded = ValueFolding.Evaluate(node, inputs);
+                for (int i = 0; i < node.Output.Count; i++)
+                {
+                    if (node.Output[i].Length == 0) continue;
+                    if (folded is not null && i < folded.Length)
+                    {
+                        values[node.Output[i]] = folded[i];
+                        shapes[node.Output[i]] = folded[i].Dims;
+                    }
+                    else if (inputs.OutputShape(i) is { } shape) shapes[node.Output[i]] = shape;
+                }
             }
-            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or InvalidDataException or DivideByZeroException)
+            catch (Exception e) when (e is IndexOutOfRangeException or ArgumentOutOfRangeException or ArgumentException
+                                          or InvalidDataException or DivideByZeroException or InvalidOperationException or OverflowException)
             {
-                // A node whose constant inputs we cannot read leaves its outputs unknown.
+                // A node whose inputs we cannot read leaves its outputs unknown.
             }
         }
-        return shapes;
+        return (shapes, values);
     }
 
-    private static long[][]? InferNode(NodeProto node, Dictionary<string, long[]> shapes, GraphIndex index)
+    private static long[][]? InferNode(NodeProto node, NodeInputs inputs)
     {
-        long[]? In(int i) => i < node.Input.Count && node.Input[i].Length > 0 ? shapes.GetValueOrDefault(node.Input[i]) : null;
-        var x = In(0);
         if (node.OpType == "Constant")
-            return node.Attribute.FirstOrDefault(a => a.Name == "value")?.T is { } t ? new[] { t.Dims.ToArray() } : null;
+            return ValueFolding.ConstantDims(node) is { } dims ? new[] { dims } : null;
+        var x = inputs.Shape(0);
         if (x is null) return null;
         if (SameShape.Contains(node.OpType)) return new[] { x };
         if (Broadcast.Contains(node.OpType))
         {
-            var inputs = Enumerable.Range(0, node.Input.Count).Select(In).ToList();
-            return inputs.Any(s => s is null) ? null : new[] { BroadcastShapes(inputs!) };
+            var all = Enumerable.Range(0, inputs.Count).Select(inputs.Shape).ToList();
+            return all.Any(s => s is null) ? null : new[] { ShapeFormulas.BroadcastShapes(all!) };
         }
         switch (node.OpType)
         {
             case "Conv":
-                return In(1) is { } w ? new[] { Windowed(node, x, w[2..], w[0], transposed: false) } : null;
+                return inputs.Shape(1) is { } w ? new[] { ShapeFormulas.Windowed(node, x, w[2..], w[0], transposed: false) } : null;
             case "ConvTranspose":
-                return In(1) is { } wt ? new[] { Windowed(node, x, wt[2..], wt[1] * OnnxNodes.GetInt(node, "group", 1), transposed: true) } : null;
+                return inputs.Shape(1) is { } wt ? new[] { ShapeFormulas.Windowed(node, x, wt[2..], wt[1] * OnnxNodes.GetInt(node, "group", 1), transposed: true) } : null;
             case "MaxPool" or "AveragePool" or "LpPool":
-                return new[] { Windowed(node, x, OnnxNodes.GetInts(node, "kernel_shape", Array.Empty<long>()), x[1], transposed: false) };
+                return new[] { ShapeFormulas.Windowed(node, x, OnnxNodes.GetInts(node, "kernel_shape", Array.Empty<long>()), x[1], transposed: false) };
             case "GlobalAveragePool" or "GlobalMaxPool":
                 return new[] { x.Select((d, i) => i < 2 ? d : 1).ToArray() };
             case "Resize" or "Upsample":
-                return new[] { ResizeShape(node, x, index) };
+                return new[] { ShapeFormulas.ResizeShape(node, x, inputs) };
             case "Concat":
             {
-                var inputs = Enumerable.Range(0, node.Input.Count).Select(In).ToList();
-                if (inputs.Any(s => s is null)) return null;
+                var all = Enumerable.Range(0, inputs.Count).Select(inputs.Shape).ToList();
+                if (all.Any(s => s is null)) return null;
                 int axis = Axis(OnnxNodes.GetInt(node, "axis", 1), x.Length);
                 var result = (long[])x.Clone();
-                result[axis] = inputs.Sum(s => s![axis]);
+                result[axis] = all.Sum(s => s![axis]);
                 return new[] { result };
             }
             case "Split":
             {
                 int axis = Axis(OnnxNodes.GetInt(node, "axis", 0), x.Length);
-                var sizes = node.Input.Count > 1 && index.Initializer(node.Input[1]) is { } st ? OnnxTensors.ToInt64Array(st)
-                    : OnnxNodes.GetInts(node, "split", Enumerable.Repeat(x[axis] / node.Output.Count, node.Output.Count).ToArray());
-                return sizes.Select(s => { var r = (long[])x.Clone(); r[axis] = s; return r; }).ToArray();
+                int n = node.Output.Count;
+                var sizes = inputs.Present(1) ? inputs.Ints(1)
+                    : OnnxNodes.Attribute(node, "split") is { } split ? split.Ints.ToArray()
+                    // Equal parts; opset 18's num_outputs makes the last one smaller when they do not divide.
+                    : Enumerable.Range(0, n).Select(i => Math.Min((x[axis] + n - 1) / n, x[axis] - i * ((x[axis] + n - 1) / n))).ToArray();
+                return sizes?.Select(s => { var r = (long[])x.Clone(); r[axis] = s; return r; }).ToArray();
             }
             case "Slice":
-                return new[] { SliceShape(node, x, index) };
+                return new[] { ShapeFormulas.SliceShape(node, x, inputs) };
             case "MatMul":
-                return In(1) is { } b ? new[] { MatMulShape(x, b) } : null;
+                return inputs.Shape(1) is { } b ? new[] { ShapeFormulas.MatMulShape(x, b) } : null;
             case "Pad":
             {
-                var pads = Constant(node, 1, index);
+                var pads = inputs.Present(1) ? inputs.Ints(1) : OnnxNodes.GetInts(node, "pads", Array.Empty<long>());
                 if (pads is null || pads.Length != 2 * x.Length) return null;
                 return new[] { x.Select((d, i) => d + pads[i] + pads[x.Length + i]).ToArray() };
             }
             case "Reshape":
             {
-                var target = Constant(node, 1, index);
+                var target = inputs.Ints(1);
                 if (target is null) return null;
-                var result = target.Select((d, i) => d == 0 ? x[i] : d).ToArray();
+                bool allowZero = OnnxNodes.GetInt(node, "allowzero", 0) != 0;
+                var result = target.Select((d, i) => d == 0 && !allowZero ? x[i] : d).ToArray();
                 int unknown = Array.IndexOf(result, -1);
-                if (unknown >= 0) result[unknown] = x.Aggregate(1L, (a, b) => a * b) / result.Where(d => d != -1).Aggregate(1L, (a, b) => a * b);
+                if (unknown >= 0) result[unknown] = Product(x) / result.Where(d => d != -1).Aggregate(1L, (a, b) => a * b);
                 return new[] { result };
             }
             case "Transpose":
@@ -128,105 +153,59 @@ internal static class ShapeInference
             }
             case "Flatten":
             {
-                int axis = Axis(OnnxNodes.GetInt(node, "axis", 1), x.Length + 1);
-                return new[] { new[] { x[..axis].Aggregate(1L, (a, b) => a * b), x[axis..].Aggregate(1L, (a, b) => a * b) } };
+                int axis = Axis(OnnxNodes.GetInt(node, "axis", 1), x.Length);
+                return new[] { new[] { Product(x[..axis]), Product(x[axis..]) } };
+            }
+            case "Unsqueeze":
+            {
+                var axes = AxesOf(node, inputs) ?? throw new InvalidDataException("Unsqueeze axes unknown.");
+                int rank = x.Length + axes.Length;
+                var normalized = axes.Select(a => Axis(a, rank)).ToHashSet();
+                var result = new long[rank];
+                for (int d = 0, k = 0; d < rank; d++) result[d] = normalized.Contains(d) ? 1 : x[k++];
+                return new[] { result };
+            }
+            case "Squeeze":
+            {
+                var axes = AxesOf(node, inputs)?.Select(a => Axis(a, x.Length)).ToHashSet();
+                return new[] { x.Where((d, i) => axes is null ? d != 1 : !axes.Contains(i)).ToArray() };
+            }
+            case "Shape":
+                return new[] { new long[] { x.Length } }; // start/end are handled when the value is folded
+            case "Size":
+                return new[] { Array.Empty<long>() };
+            case "Gather":
+            {
+                var indices = inputs.Shape(1);
+                if (indices is null) return null;
+                int axis = Axis(OnnxNodes.GetInt(node, "axis", 0), x.Length);
+                return new[] { x[..axis].Concat(indices).Concat(x[(axis + 1)..]).ToArray() };
+            }
+            case "Expand":
+                return inputs.Ints(1) is { } expandTo ? new[] { ShapeFormulas.BroadcastShapes(new[] { x, expandTo }) } : null;
+            case "Tile":
+                return inputs.Ints(1) is { } repeats ? new[] { x.Select((d, i) => d * repeats[i]).ToArray() } : null;
+            case "ConstantOfShape":
+                return inputs.Ints(0) is { } shape ? new[] { shape } : null;
+            case "Range":
+                return null; // only its folded value says how long it is
+            case "ReduceMean" or "ReduceSum" or "ReduceMax" or "ReduceMin" or "ReduceProd" or "ReduceL2":
+            {
+                var axes = AxesOf(node, inputs)?.Select(a => Axis(a, x.Length)).ToHashSet();
+                bool keep = OnnxNodes.GetInt(node, "keepdims", 1) != 0;
+                var result = x.Select((d, i) => axes is null || axes.Contains(i) ? (keep ? 1 : -1) : d).Where(d => d != -1).ToArray();
+                return new[] { result };
             }
             default:
                 return null;
         }
     }
 
-    /// <summary>Output of a convolution or pooling window, with pads / auto_pad / dilations / ceil_mode;
-    /// transposed convolutions follow the ONNX ConvTranspose formula.</summary>
-    private static long[] Windowed(NodeProto node, long[] x, long[] kernel, long channels, bool transposed)
-    {
-        int rank = kernel.Length;
-        var strides = OnnxNodes.GetInts(node, "strides", Enumerable.Repeat(1L, rank).ToArray());
-        var dilations = OnnxNodes.GetInts(node, "dilations", Enumerable.Repeat(1L, rank).ToArray());
-        var pads = OnnxNodes.GetInts(node, "pads", new long[rank * 2]);
-        var autoPad = OnnxNodes.Attribute(node, "auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
-        bool ceil = OnnxNodes.GetInt(node, "ceil_mode", 0) != 0;
-        var result = new long[2 + rank];
-        result[0] = x[0];
-        result[1] = channels;
-        var outputShape = OnnxNodes.GetInts(node, "output_shape", Array.Empty<long>());
-        var outputPadding = OnnxNodes.GetInts(node, "output_padding", new long[rank]);
-        for (int d = 0; d < rank; d++)
-        {
-            long input = x[2 + d], effective = dilations[d] * (kernel[d] - 1) + 1;
-            if (transposed)
-            {
-                result[2 + d] = outputShape.Length == rank ? outputShape[d]
-                    : autoPad is "SAME_UPPER" or "SAME_LOWER" ? input * strides[d]
-                    : strides[d] * (input - 1) + outputPadding[d] + effective - pads[d] - pads[rank + d];
-            }
-            else if (autoPad is "SAME_UPPER" or "SAME_LOWER")
-                result[2 + d] = (input + strides[d] - 1) / strides[d];
-            else if (autoPad == "VALID")
-                result[2 + d] = (input - effective) / strides[d] + 1;
-            else
-            {
-                double span = (double)(input + pads[d] + pads[rank + d] - effective) / strides[d];
-                result[2 + d] = (long)(ceil ? Math.Ceiling(span) : Math.Floor(span)) + 1;
-            }
-        }
-        return result;
-    }
+    /// <summary>Unsqueeze/Squeeze/Reduce axes: an attribute before opset 13 (18 for most reductions), then an input.</summary>
+    private static long[]? AxesOf(NodeProto node, NodeInputs inputs) =>
+        OnnxNodes.Attribute(node, "axes") is { } a ? a.Ints.ToArray() : inputs.Present(1) ? inputs.Ints(1) ?? throw new InvalidDataException("axes unknown") : null;
 
-    private static long[] ResizeShape(NodeProto node, long[] x, GraphIndex index)
-    {
-        // Resize(X, roi, scales, sizes) since opset 11; Upsample(X, scales) before.
-        int scalesInput = node.OpType == "Upsample" ? 1 : 2;
-        if (node.Input.Count > 3 && node.Input[3].Length > 0 && Constant(node, 3, index) is { } sizes) return sizes;
-        var scalesTensor = node.Input.Count > scalesInput && node.Input[scalesInput].Length > 0 ? index.Initializer(node.Input[scalesInput]) : null;
-        var scales = scalesTensor is not null ? OnnxTensors.ToFloatArray(scalesTensor) : OnnxNodes.GetInts(node, "scales", Array.Empty<long>()).Select(v => (float)v).ToArray();
-        if (scales.Length != x.Length) throw new InvalidDataException("Resize scales unknown.");
-        return x.Select((d, i) => (long)Math.Floor(d * scales[i])).ToArray();
-    }
-
-    private static long[] SliceShape(NodeProto node, long[] x, GraphIndex index)
-    {
-        var starts = Constant(node, 1, index) ?? throw new InvalidDataException("starts");
-        var ends = Constant(node, 2, index) ?? throw new InvalidDataException("ends");
-        var axes = Constant(node, 3, index) ?? Enumerable.Range(0, starts.Length).Select(i => (long)i).ToArray();
-        var steps = Constant(node, 4, index) ?? Enumerable.Repeat(1L, starts.Length).ToArray();
-        var result = (long[])x.Clone();
-        for (int i = 0; i < axes.Length; i++)
-        {
-            int axis = Axis(axes[i], x.Length);
-            long size = x[axis], step = steps[i];
-            long Clamp(long v, long lo, long hi) => Math.Min(Math.Max(v < 0 ? v + size : v, lo), hi);
-            long start = step > 0 ? Clamp(starts[i], 0, size) : Clamp(starts[i], -1, size - 1);
-            long end = step > 0 ? Clamp(ends[i], 0, size) : Clamp(ends[i], -1, size - 1);
-            result[axis] = step > 0 ? Math.Max(0, (end - start + step - 1) / step) : Math.Max(0, (start - end - step - 1) / -step);
-        }
-        return result;
-    }
-
-    /// <summary>numpy matmul: [..., M, K] x [..., K, N] -> [..., M, N], batch dims broadcast.</summary>
-    internal static long[] MatMulShape(long[] a, long[] b)
-    {
-        if (a.Length < 2 || b.Length < 2) throw new InvalidDataException("MatMul of vectors is not tracked.");
-        var batch = BroadcastShapes(new[] { a[..^2], b[..^2] });
-        return batch.Append(a[^2]).Append(b[^1]).ToArray();
-    }
-
-    private static long[] BroadcastShapes(IReadOnlyList<long[]> shapes)
-    {
-        int rank = shapes.Max(s => s.Length);
-        var result = new long[rank];
-        for (int d = 0; d < rank; d++)
-            result[d] = shapes.Select(s => d - (rank - s.Length) is var k && k >= 0 ? s[k] : 1).Max();
-        return result;
-    }
-
-    private static long[]? Constant(NodeProto node, int input, GraphIndex index)
-    {
-        if (input >= node.Input.Count || node.Input[input].Length == 0) return null;
-        if (index.Initializer(node.Input[input]) is { } t) return OnnxTensors.ToInt64Array(t);
-        var producer = index.Producer(node.Input[input]);
-        return producer?.OpType == "Constant" && producer.Attribute.FirstOrDefault(a => a.Name == "value")?.T is { } c ? OnnxTensors.ToInt64Array(c) : null;
-    }
+    private static long Product(IEnumerable<long> dims) => dims.Aggregate(1L, (a, b) => a * b);
 
     private static int Axis(long axis, int rank) => (int)(axis < 0 ? axis + rank : axis);
 

@@ -43,9 +43,12 @@ public sealed class NodePattern
     public bool Matches(NodeProto node) =>
         _opType is not null ? string.Equals(node.OpType, _opType, StringComparison.Ordinal) : MatchesName(NodeName(node));
 
-    /// <summary>Whether a name matches; an op-type entry matches no name.</summary>
+    /// <summary>Whether a name matches, or the module path a reference export's name encodes (<see cref="ModulePath"/>:
+    /// <c>/model.24/m.0/Conv</c> answers to <c>model.24.m.0</c> too); an op-type entry matches no name.</summary>
     public bool MatchesName(string name) =>
-        _opType is null && (_glob is not null ? _glob.IsMatch(name) : string.Equals(name, _name, StringComparison.Ordinal));
+        _opType is null && (Literal(name) || ModulePath.Of(name) is { } path && Literal(path));
+
+    private bool Literal(string name) => _glob is not null ? _glob.IsMatch(name) : string.Equals(name, _name, StringComparison.Ordinal);
 
     public override string ToString() => Text;
 

@@ -38,6 +38,8 @@ public sealed record ModelSource(string Path, ModelProto WorkingGraph, YoloCheck
             }
             if (model.Graph is null || model.Graph.Node.Count == 0)
                 throw new InvalidDataException($"Model '{path}' has an empty graph.");
+            OnnxInputShape.FixSymbolicDims(model, inputSize, path);
+            OpsetUpgrade.Apply(model);
             return new ModelSource(path, model, null);
         }
         var checkpoint = CheckpointReader.Read(path);

@@ -40,14 +40,21 @@ public sealed class MagnitudeImportance(int norm) : ChannelImportance
     private double Term(float v) => norm == 1 ? Math.Abs(v) : (double)v * v;
 }
 
-/// <summary>Network slimming: |gamma| of the BatchNormalization nodes of the group, summed. A graph whose
-/// BN is folded into the convs has none; then the L2 norm of the producing weights is used, with a note.</summary>
+/// <summary>Network slimming: |gamma| of the BatchNormalization nodes of the group, summed. A graph with no
+/// BN at all (folded into the convs, as in an exported .onnx) cannot be ranked this way: an error naming the
+/// setting, rather than silently another criterion. A group without BN in a graph that has some falls back
+/// to the L2 norm of the producing weights, with a note.</summary>
 public sealed class BatchNormScaleImportance : ChannelImportance
 {
     public override string Name => "bn-scale";
 
     public override double[] Score(PruningGroup group, ImportanceContext context)
     {
+        if (!context.Graph.Model.Graph.Node.Any(n => n.OpType == "BatchNormalization"))
+            throw new Diagnostics.YoloCompressException(Diagnostics.DiagnosticCatalog.SettingNotApplicable,
+                "PruneCriterion bn-scale ranks channels by BatchNormalization scales, and this model has none (BatchNorm is folded into its convs, "
+                + "as in an exported .onnx): use another PruneCriterion (l1, l2, activation-mean, activation-variance, activation-variance-weighted, random) "
+                + "or compress the .pt checkpoint", null);
         var scores = new double[group.Size];
         bool any = false;
         foreach (var m in group.Members.Where(m => m.Role == MemberRole.BatchNorm))

@@ -62,8 +62,10 @@ public sealed class PruningGroup
         {
             if (m.Role is not (MemberRole.ConvOutput or MemberRole.Depthwise or MemberRole.BatchNorm)) continue;
             yield return m.Node;
-            var dot = m.Node.LastIndexOf('.');
-            if (dot > 0) yield return m.Node[..dot];
+            var path = ModulePath.Of(m.Node) ?? m.Node; // an exporter's /model.2/cv1/conv/Conv is model.2.cv1.conv
+            if (path != m.Node) yield return path;
+            var dot = path.LastIndexOf('.');
+            if (dot > 0) yield return path[..dot];
         }
     }
 

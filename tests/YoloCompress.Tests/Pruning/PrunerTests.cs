@@ -153,14 +153,15 @@ public class PrunerTests
     }
 
     [Fact]
-    public void Bn_scale_falls_back_to_weight_norms_on_folded_graphs()
+    public void Bn_scale_on_a_folded_graph_is_an_error_naming_the_setting()
     {
         var t = new TinyModel();
         var c0 = t.Conv("model.0", "images", 8, bn: false);
         t.Output(t.Conv("model.1", c0, 4, k: 1, bn: false, act: false));
-        var result = new ChannelPruner(t.Model).Prune(new PruneOptions { Ratio = 0.5, Criterion = PruneCriterion.BnScale, RoundTo = 1 });
-        Assert.Contains(result.Notes, n => n.Contains("no BatchNormalization"));
-        Assert.Equal(4, result.Layers.Single(l => l.Group == "model.0.conv").ChannelsAfter);
+        var e = Assert.Throws<Core.Diagnostics.YoloCompressException>(() =>
+            new ChannelPruner(t.Model).Prune(new PruneOptions { Ratio = 0.5, Criterion = PruneCriterion.BnScale, RoundTo = 1 }));
+        Assert.Equal("YC0018", e.Diagnostic.Descriptor.Code);
+        Assert.Contains("PruneCriterion bn-scale", e.Message);
     }
 
     [Theory]
