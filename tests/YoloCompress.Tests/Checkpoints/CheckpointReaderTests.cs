@@ -81,7 +81,7 @@ public class CheckpointReaderTests
         Assert.Equal("Detect", ckpt.Module("model.24").ClassName);
     }
 
-    [Fact]
+    [SharedDataFact("weights")]
     public void Reads_every_shared_checkpoint()
     {
         foreach (var path in TestData.AllCheckpoints())
@@ -96,7 +96,7 @@ public class CheckpointReaderTests
         }
     }
 
-    [Fact]
+    [SharedDataFact("weights/yolov5n-c3x-dwconv.pt")]
     public void Reads_the_c3x_dwconv_variant()
     {
         var ckpt = CheckpointReader.Read(TestData.Weights("yolov5n-c3x-dwconv.pt"));
@@ -111,7 +111,7 @@ public class CheckpointReaderTests
         Assert.Equal(new long[] { 0, 1 }, ckpt.Module("model.2.m.0.cv1.conv").GetInts("padding"));
     }
 
-    [Fact]
+    [SharedDataFact("weights/yolov5n-face-1cls.pt", "weights/yolov5n-shopping-2cls.pt")]
     public void Custom_models_have_their_class_names()
     {
         Assert.Equal(new[] { "face" }, CheckpointReader.Read(TestData.Weights("yolov5n-face-1cls.pt")).Names);

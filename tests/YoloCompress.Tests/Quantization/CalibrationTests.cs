@@ -16,7 +16,7 @@ public class CalibrationTests
         var inputs = TinyModels.Inputs(4);
         var result = ActivationCalibrator.Calibrate(model, Tensors, inputs, new CalibrationOptions { Method = CalibrationMethod.MinMax });
 
-        var outputs = inputs.SelectMany(i => TinyModels.Run(model, i, Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL)).ToArray();
+        var outputs = inputs.SelectMany(i => OrtRunner.Run(model, i, level: Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL).Data).ToArray();
         Assert.Equal(outputs.Min(), result["output0"].Observed.Min, 5);
         Assert.Equal(outputs.Max(), result["output0"].Observed.Max, 5);
         Assert.Equal(inputs.SelectMany(i => i).Min(), result["images"].Observed.Min);
@@ -114,7 +114,7 @@ public class CalibrationTests
         var folder = TestData.NewTempFolder();
         try
         {
-            var source = Directory.GetFiles(Path.Combine(TestData.Coco128, "images", "train2017"), "*.jpg").Order(StringComparer.Ordinal).Take(10).ToArray();
+            var source = Directory.GetFiles(Path.Combine(TestData.Coco16, "images"), "*.jpg").Order(StringComparer.Ordinal).Take(10).ToArray();
             Directory.CreateDirectory(Path.Combine(folder, "b"));
             Directory.CreateDirectory(Path.Combine(folder, "a", "deep"));
             for (int i = 0; i < source.Length; i++)

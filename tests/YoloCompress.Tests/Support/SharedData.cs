@@ -1,0 +1,23 @@
+namespace YoloCompress.Tests.Support;
+
+/// <summary>Decides what a test that needs the shared data (../shared/data) does when that data is
+/// missing: skip with the reason on a fresh clone, or fail with the reason where
+/// YOLOCOMPRESS_REQUIRE_SHARED_DATA=1 (CI sets it, so that no such test is ever silently skipped).</summary>
+public static class SharedData
+{
+    public const string RequireVariable = "YOLOCOMPRESS_REQUIRE_SHARED_DATA";
+
+    public static bool Required => Environment.GetEnvironmentVariable(RequireVariable) is "1" or "true";
+
+    /// <summary>Null when every path (relative to the shared data folder, a file or a folder) exists;
+    /// otherwise the message naming what is missing and how to provide it.</summary>
+    public static string? Missing(IReadOnlyCollection<string> needs)
+    {
+        var missing = needs.Count == 0
+            ? Directory.Exists(TestData.Shared) ? [] : ["the folder"]
+            : needs.Where(n => !File.Exists(Path.Combine(TestData.Shared, n)) && !Directory.Exists(Path.Combine(TestData.Shared, n))).ToArray();
+        if (missing.Length == 0) return null;
+        return $"needs ../shared/data ({string.Join(", ", missing)}); set YOLOCOMPRESS_SHARED_DATA or clone beside shared/" +
+            $" (looked in {TestData.Shared})";
+    }
+}
