@@ -122,37 +122,31 @@ public class CheckpointReaderTests
     public void Takes_ema_when_it_is_set()
     {
         // Rewrite yolov5n's trailing "'ema': None" as "'ema': <the model object>" (BINGET 5, the memoised Model).
-        var dir = TestData.NewTempFolder();
-        try
-        {
-            var path = Path.Combine(dir, "with-ema.pt");
-            using (var source = ZipFile.OpenRead(TestData.Yolov5n))
-            using (var target = ZipFile.Open(path, ZipArchiveMode.Create))
-                foreach (var entry in source.Entries)
+        using var temp = new TempFolder();
+        var dir = temp.Path;
+        var path = Path.Combine(dir, "with-ema.pt");
+        using (var source = ZipFile.OpenRead(TestData.Yolov5n))
+        using (var target = ZipFile.Open(path, ZipArchiveMode.Create))
+            foreach (var entry in source.Entries)
+            {
+                using var input = entry.Open();
+                using var buffer = new MemoryStream();
+                input.CopyTo(buffer);
+                var data = buffer.ToArray();
+                if (entry.FullName.EndsWith("data.pkl"))
                 {
-                    using var input = entry.Open();
-                    using var buffer = new MemoryStream();
-                    input.CopyTo(buffer);
-                    var data = buffer.ToArray();
-                    if (entry.FullName.EndsWith("data.pkl"))
-                    {
-                        var key = "X\u0003\0\0\0ema"u8.ToArray();
-                        int at = data.AsSpan().LastIndexOf(key) + key.Length;
-                        int none = Array.IndexOf(data, (byte)'N', at);
-                        Assert.InRange(none - at, 0, 5); // only a memo PUT in between
-                        data = data[..none].Concat(new byte[] { (byte)'h', 5 }).Concat(data[(none + 1)..]).ToArray();
-                    }
-                    using var output = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
-                    output.Write(data);
+                    var key = "X\u0003\0\0\0ema"u8.ToArray();
+                    int at = data.AsSpan().LastIndexOf(key) + key.Length;
+                    int none = Array.IndexOf(data, (byte)'N', at);
+                    Assert.InRange(none - at, 0, 5); // only a memo PUT in between
+                    data = data[..none].Concat(new byte[] { (byte)'h', 5 }).Concat(data[(none + 1)..]).ToArray();
                 }
+                using var output = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
+                output.Write(data);
+            }
 
-            var ckpt = CheckpointReader.Read(path);
-            Assert.Equal("ema", ckpt.SourceKey);
-            Assert.Equal(80, ckpt.Names.Count);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        var ckpt = CheckpointReader.Read(path);
+        Assert.Equal("ema", ckpt.SourceKey);
+        Assert.Equal(80, ckpt.Names.Count);
     }
 }

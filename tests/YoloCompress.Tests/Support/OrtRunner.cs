@@ -45,22 +45,16 @@ internal static class OrtRunner
     /// <summary>Op type counts of the graph ONNX Runtime actually runs (after its optimizers).</summary>
     public static Dictionary<string, int> OptimizedOps(ModelProto model)
     {
-        var folder = TestData.NewTempFolder();
-        try
+        using var temp = new TempFolder();
+        var folder = temp.Path;
+        var path = Path.Combine(folder, "optimized.onnx");
+        using (var options = Options(GraphOptimizationLevel.ORT_ENABLE_ALL))
         {
-            var path = Path.Combine(folder, "optimized.onnx");
-            using (var options = Options(GraphOptimizationLevel.ORT_ENABLE_ALL))
-            {
-                options.OptimizedModelFilePath = path;
-                using (new InferenceSession(model.ToByteArray(), options)) { }
-            }
-            var optimized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
-            return optimized.Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
+            options.OptimizedModelFilePath = path;
+            using (new InferenceSession(model.ToByteArray(), options)) { }
         }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        var optimized = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path));
+        return optimized.Graph.Node.GroupBy(n => n.OpType).ToDictionary(g => g.Key, g => g.Count());
     }
 
     /// <summary>A reproducible input in [0, 1).</summary>

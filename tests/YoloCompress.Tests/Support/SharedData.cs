@@ -11,13 +11,15 @@ public static class SharedData
 
     /// <summary>Null when every path (relative to the shared data folder, a file or a folder) exists;
     /// otherwise the message naming what is missing and how to provide it.</summary>
-    public static string? Missing(IReadOnlyCollection<string> needs)
+    public static string? Missing(IReadOnlyCollection<string> needs) => Missing(TestData.Shared, needs);
+
+    /// <summary><see cref="Missing(IReadOnlyCollection{string})"/> for a shared data folder at <paramref name="root"/>.</summary>
+    public static string? Missing(string root, IReadOnlyCollection<string> needs)
     {
         var missing = needs.Count == 0
-            ? Directory.Exists(TestData.Shared) ? [] : ["the folder"]
-            : needs.Where(n => !File.Exists(Path.Combine(TestData.Shared, n)) && !Directory.Exists(Path.Combine(TestData.Shared, n))).ToArray();
+            ? Directory.Exists(root) ? [] : ["the folder"]
+            : needs.Where(n => !File.Exists(Path.Combine(root, n)) && !Directory.Exists(Path.Combine(root, n))).ToArray();
         if (missing.Length == 0) return null;
-        return $"needs ../shared/data ({string.Join(", ", missing)}); set YOLOCOMPRESS_SHARED_DATA or clone beside shared/" +
-            $" (looked in {TestData.Shared})";
+        return $"needs ../shared/data ({string.Join(", ", missing)}); set YOLOCOMPRESS_SHARED_DATA or clone beside shared/ (looked in {root})";
     }
 }
