@@ -9,6 +9,11 @@ public static class SharedData
 
     public static bool Required => Environment.GetEnvironmentVariable(RequireVariable) is "1" or "true";
 
+    /// <summary>What a test needing <paramref name="needs"/> does: both null when they exist; else the
+    /// skip reason, or, when the data is <see cref="Required"/>, the failure message.</summary>
+    public static (string? Skip, string? Failure) SkipOrFail(IReadOnlyCollection<string> needs) =>
+        Missing(needs) is not { } missing ? (null, null) : Required ? (null, missing) : (missing, null);
+
     /// <summary>Null when every path (relative to the shared data folder, a file or a folder) exists;
     /// otherwise the message naming what is missing and how to provide it.</summary>
     public static string? Missing(IReadOnlyCollection<string> needs) => Missing(TestData.Shared, needs);

@@ -9,12 +9,7 @@ namespace YoloCompress.Tests.Support;
 [XunitTestCaseDiscoverer("YoloCompress.Tests.Support.SharedDataFactDiscoverer", "YoloCompress.Tests")]
 public sealed class SharedDataFactAttribute : FactAttribute
 {
-    public SharedDataFactAttribute(params string[] needs)
-    {
-        var missing = SharedData.Missing(needs);
-        if (SharedData.Required) MissingData = missing;
-        else Skip = missing;
-    }
+    public SharedDataFactAttribute(params string[] needs) => (Skip, MissingData) = SharedData.SkipOrFail(needs);
 
     /// <summary>Set when the data is missing and required: the discoverer turns the test into a failure with this message.</summary>
     public string? MissingData { get; }
@@ -26,12 +21,7 @@ public sealed class SharedDataFactAttribute : FactAttribute
 [XunitTestCaseDiscoverer("YoloCompress.Tests.Support.SharedDataTheoryDiscoverer", "YoloCompress.Tests")]
 public sealed class SharedDataTheoryAttribute : TheoryAttribute
 {
-    public SharedDataTheoryAttribute(params string[] needs)
-    {
-        var missing = SharedData.Missing(needs);
-        if (SharedData.Required) MissingData = missing;
-        else Skip = missing;
-    }
+    public SharedDataTheoryAttribute(params string[] needs) => (Skip, MissingData) = SharedData.SkipOrFail(needs);
 
     /// <summary>Set when the data is missing and required; see <see cref="SharedDataFactAttribute.MissingData"/>.</summary>
     public string? MissingData { get; }
