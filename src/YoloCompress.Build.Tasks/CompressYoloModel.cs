@@ -10,7 +10,7 @@ namespace YoloCompress.Build.Tasks;
 /// importance.</summary>
 public sealed class CompressYoloModel : ToolTask
 {
-    /// <summary>A model prepared by PrepareYoloModels; its YoloCompressCommandLine metadata is the
+    /// <summary>A model prepared by <see cref="PrepareYoloModels"/>; its YoloCompressCommandLine metadata is the
     /// compressor's command line (the same text as its stamp).</summary>
     [Required]
     public ITaskItem? Model { get; set; }
@@ -22,13 +22,17 @@ public sealed class CompressYoloModel : ToolTask
     /// <summary>The dotnet host that runs the compressor; default DOTNET_HOST_PATH (set by the SDK), then dotnet on PATH.</summary>
     public string? DotNetHostPath { get; set; }
 
+    /// <summary>The dotnet host: the compressor runs as <c>dotnet exec dotnet-yolo-compress.dll</c>.</summary>
     protected override string ToolName => OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";
 
-    // The compressor's summary is the build's one line about the model; progress is detail.
+    /// <summary>High: the compressor's summary is the build's one line about the model.</summary>
     protected override MessageImportance StandardOutputLoggingImportance => MessageImportance.High;
 
+    /// <summary>Normal: progress and other detail, shown at <c>-v:n</c>.</summary>
     protected override MessageImportance StandardErrorLoggingImportance => MessageImportance.Normal;
 
+    /// <summary>Runs the compressor for <see cref="Model"/>, yielding the node meanwhile.</summary>
+    /// <returns>False when an error was logged, from the compressor or about running it.</returns>
     public override bool Execute()
     {
         // Other projects may build while this one compresses.
@@ -37,6 +41,7 @@ public sealed class CompressYoloModel : ToolTask
         return !Log.HasLoggedErrors;
     }
 
+    /// <summary>Fails with YC0041 unless <see cref="Model"/> was prepared by <see cref="PrepareYoloModels"/>.</summary>
     protected override bool ValidateParameters()
     {
         if (Model is null || string.IsNullOrEmpty(Model.GetMetadata("YoloCompressCommandLine")))
@@ -47,6 +52,7 @@ public sealed class CompressYoloModel : ToolTask
         return true;
     }
 
+    /// <summary><see cref="DotNetHostPath"/>, else DOTNET_HOST_PATH, else dotnet on PATH (YC0041 when none exists).</summary>
     protected override string GenerateFullPathToTool()
     {
         foreach (var candidate in new[] { DotNetHostPath, Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") })
@@ -63,8 +69,11 @@ public sealed class CompressYoloModel : ToolTask
         return ToolName;
     }
 
+    /// <summary>The model's YoloCompressCommandLine metadata, written by <see cref="PrepareYoloModels"/>.</summary>
     protected override string GenerateCommandLineCommands() => Model!.GetMetadata("YoloCompressCommandLine");
 
+    /// <summary>A canonical line becomes an MSBuild error or warning with its YC code and file (the
+    /// project file when the line names none); any other line is logged as a message.</summary>
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
     {
         if (CanonicalMessage.TryParse(singleLine) is not { } message)
@@ -79,6 +88,7 @@ public sealed class CompressYoloModel : ToolTask
             Log.LogWarning(null, message.Code, null, file, message.Line, message.Column, 0, 0, message.Text);
     }
 
+    /// <summary>A non-zero exit without an error of its own becomes YC0042, naming the model.</summary>
     protected override bool HandleTaskExecutionErrors()
     {
         if (!Log.HasLoggedErrors)

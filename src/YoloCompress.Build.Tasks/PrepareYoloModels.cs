@@ -55,6 +55,8 @@ public sealed class PrepareYoloModels : Microsoft.Build.Utilities.Task
     [Output]
     public ITaskItem[] FilesWritten { get; private set; } = [];
 
+    /// <summary>Checks the items, writes the lists and stamps, and sets <see cref="PreparedModels"/> and <see cref="FilesWritten"/>.</summary>
+    /// <returns>False when an item or setting was wrong (an error with its YC code was logged).</returns>
     public override bool Execute()
     {
         var projectDirectory = Path.GetDirectoryName(Path.GetFullPath(ProjectFile))!;

@@ -8,6 +8,7 @@ namespace YoloCompress.Runtime;
 /// <see cref="YoloDetector.Detect"/>; model-input pixels straight out of <see cref="NonMaxSuppression"/>).</param>
 public readonly record struct Detection(int ClassId, string Name, float Confidence, BoundingBox Box)
 {
+    /// <summary>Name, confidence and box, e.g. <c>person 0.87 [48.0, 399.0, 245.0, 902.0]</c>.</summary>
     public override string ToString() =>
         FormattableString.Invariant($"{Name} {Confidence:0.00} {Box}");
 }

@@ -3,6 +3,7 @@ namespace YoloCompress.Runtime;
 /// <summary>Post-processing settings; the defaults are ultralytics <c>detect.py</c>'s.</summary>
 public readonly record struct DetectionOptions
 {
+    /// <summary>The defaults: confidence 0.25, IoU 0.45, 300 detections, best class only, per-class suppression.</summary>
     public DetectionOptions()
     {
     }

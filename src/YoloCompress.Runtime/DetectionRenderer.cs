@@ -18,7 +18,7 @@ public static class DetectionRenderer
     private static readonly Lazy<SKTypeface?> LabelTypeface = new(FindTypeface);
 
     /// <summary>The colour of a class's boxes.</summary>
-    public static (byte R, byte G, byte B) ColorOf(int classId)
+    internal static (byte R, byte G, byte B) ColorOf(int classId)
     {
         uint rgb = Palette[((classId % Palette.Length) + Palette.Length) % Palette.Length];
         return ((byte)(rgb >> 16), (byte)(rgb >> 8), (byte)rgb);

@@ -8,13 +8,15 @@ namespace YoloCompress.Runtime;
 /// calibration ranges, metrics before and after).</summary>
 public static class EmbeddedModel
 {
-    public const string ResourcePrefix = "YoloCompress.Models.";
-    public const string ModelSuffix = ".onnx";
-    public const string MetadataSuffix = ".yolo.json";
+    // The resource names build/YoloCompress.Build.targets gives the embedded files; internal: users go
+    // through Names and Open*, so the naming can change with the targets.
+    internal const string ResourcePrefix = "YoloCompress.Models.";
+    internal const string ModelSuffix = ".onnx";
+    internal const string MetadataSuffix = ".yolo.json";
 
-    public static string ModelResourceName(string name) => ResourcePrefix + name + ModelSuffix;
+    internal static string ModelResourceName(string name) => ResourcePrefix + name + ModelSuffix;
 
-    public static string MetadataResourceName(string name) => ResourcePrefix + name + MetadataSuffix;
+    internal static string MetadataResourceName(string name) => ResourcePrefix + name + MetadataSuffix;
 
     /// <summary>The names of the models embedded in <paramref name="assembly"/>, sorted.</summary>
     public static IReadOnlyList<string> Names(Assembly assembly) => assembly.GetManifestResourceNames()

@@ -11,6 +11,7 @@ namespace YoloCompress.Runtime;
 /// <param name="Threads">ONNX Runtime intra-op threads used.</param>
 public readonly record struct LatencyResult(double MedianMs, double P90Ms, double MeanMs, double MinMs, int Runs, int Threads)
 {
+    /// <summary>One line: median, p90 and mean in milliseconds, runs and threads.</summary>
     public override string ToString() => FormattableString.Invariant(
         $"median {MedianMs:0.0} ms, p90 {P90Ms:0.0} ms, mean {MeanMs:0.0} ms ({Runs} runs, {Threads} thread{(Threads == 1 ? "" : "s")})");
 }

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace YoloCompress.Runtime;
 
 /// <summary>How a letterboxed model input relates to the original image: what
-/// <see cref="Letterbox.Apply"/> did, and the way back for boxes.</summary>
+/// <see cref="Letterbox.Apply(RgbImage, int, int)"/> did, and the way back for boxes.</summary>
 /// <param name="SourceWidth">Original image width.</param>
 /// <param name="SourceHeight">Original image height.</param>
 /// <param name="Scale">Resize ratio applied to the original image (<c>r</c>).</param>

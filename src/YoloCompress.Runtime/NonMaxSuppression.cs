@@ -16,10 +16,10 @@ namespace YoloCompress.Runtime;
 public sealed class NonMaxSuppression
 {
     /// <summary>ultralytics <c>max_wh</c>: the per-class box offset.</summary>
-    public const float ClassOffset = 7680f;
+    internal const float ClassOffset = 7680f;
 
     /// <summary>ultralytics <c>max_nms</c>: candidates kept for suppression, best first.</summary>
-    public const int MaxCandidates = 30000;
+    internal const int MaxCandidates = 30000;
 
     private long[] _order = new long[1024];       // sort keys: (descending score, candidate index)
     private int[] _rows = new int[1024];          // candidate -> anchor row

@@ -22,8 +22,10 @@ public sealed class RgbImage
         Pixels = pixels;
     }
 
+    /// <summary>Width in pixels.</summary>
     public int Width { get; }
 
+    /// <summary>Height in pixels.</summary>
     public int Height { get; }
 
     /// <summary>Row-major RGB bytes, <c>Width * Height * 3</c> of them.</summary>

@@ -200,6 +200,7 @@ public sealed class YoloDetector : IDisposable
         return buffer.ToArray();
     }
 
+    /// <summary>Releases the ONNX Runtime session and its buffers; the detector cannot run afterwards.</summary>
     public void Dispose()
     {
         if (_disposed)

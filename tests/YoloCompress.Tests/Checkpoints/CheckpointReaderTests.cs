@@ -81,7 +81,7 @@ public class CheckpointReaderTests
         Assert.Equal("Detect", ckpt.Module("model.24").ClassName);
     }
 
-    [Fact]
+    [SharedDataFact("weights")]
     public void Reads_every_shared_checkpoint()
     {
         foreach (var path in TestData.AllCheckpoints())
@@ -96,7 +96,7 @@ public class CheckpointReaderTests
         }
     }
 
-    [Fact]
+    [SharedDataFact("weights/yolov5n-c3x-dwconv.pt")]
     public void Reads_the_c3x_dwconv_variant()
     {
         var ckpt = CheckpointReader.Read(TestData.Weights("yolov5n-c3x-dwconv.pt"));
@@ -111,7 +111,7 @@ public class CheckpointReaderTests
         Assert.Equal(new long[] { 0, 1 }, ckpt.Module("model.2.m.0.cv1.conv").GetInts("padding"));
     }
 
-    [Fact]
+    [SharedDataFact("weights/yolov5n-face-1cls.pt", "weights/yolov5n-shopping-2cls.pt")]
     public void Custom_models_have_their_class_names()
     {
         Assert.Equal(new[] { "face" }, CheckpointReader.Read(TestData.Weights("yolov5n-face-1cls.pt")).Names);
@@ -122,37 +122,31 @@ public class CheckpointReaderTests
     public void Takes_ema_when_it_is_set()
     {
         // Rewrite yolov5n's trailing "'ema': None" as "'ema': <the model object>" (BINGET 5, the memoised Model).
-        var dir = TestData.NewTempFolder();
-        try
-        {
-            var path = Path.Combine(dir, "with-ema.pt");
-            using (var source = ZipFile.OpenRead(TestData.Yolov5n))
-            using (var target = ZipFile.Open(path, ZipArchiveMode.Create))
-                foreach (var entry in source.Entries)
+        using var temp = new TempFolder();
+        var dir = temp.Path;
+        var path = Path.Combine(dir, "with-ema.pt");
+        using (var source = ZipFile.OpenRead(TestData.Yolov5n))
+        using (var target = ZipFile.Open(path, ZipArchiveMode.Create))
+            foreach (var entry in source.Entries)
+            {
+                using var input = entry.Open();
+                using var buffer = new MemoryStream();
+                input.CopyTo(buffer);
+                var data = buffer.ToArray();
+                if (entry.FullName.EndsWith("data.pkl"))
                 {
-                    using var input = entry.Open();
-                    using var buffer = new MemoryStream();
-                    input.CopyTo(buffer);
-                    var data = buffer.ToArray();
-                    if (entry.FullName.EndsWith("data.pkl"))
-                    {
-                        var key = "X\u0003\0\0\0ema"u8.ToArray();
-                        int at = data.AsSpan().LastIndexOf(key) + key.Length;
-                        int none = Array.IndexOf(data, (byte)'N', at);
-                        Assert.InRange(none - at, 0, 5); // only a memo PUT in between
-                        data = data[..none].Concat(new byte[] { (byte)'h', 5 }).Concat(data[(none + 1)..]).ToArray();
-                    }
-                    using var output = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
-                    output.Write(data);
+                    var key = "X\u0003\0\0\0ema"u8.ToArray();
+                    int at = data.AsSpan().LastIndexOf(key) + key.Length;
+                    int none = Array.IndexOf(data, (byte)'N', at);
+                    Assert.InRange(none - at, 0, 5); // only a memo PUT in between
+                    data = data[..none].Concat(new byte[] { (byte)'h', 5 }).Concat(data[(none + 1)..]).ToArray();
                 }
+                using var output = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
+                output.Write(data);
+            }
 
-            var ckpt = CheckpointReader.Read(path);
-            Assert.Equal("ema", ckpt.SourceKey);
-            Assert.Equal(80, ckpt.Names.Count);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        var ckpt = CheckpointReader.Read(path);
+        Assert.Equal("ema", ckpt.SourceKey);
+        Assert.Equal(80, ckpt.Names.Count);
     }
 }

@@ -1,36 +1,17 @@
-using System.Text.Json;
 using YoloCompress.Runtime;
 using YoloCompress.Tests.Support;
 
 namespace YoloCompress.Tests.Evaluation;
 
 /// <summary>The float yolov5n through <see cref="YoloDetector"/> reproduces what the reference
-/// implementation detects on bus.jpg and zidane.jpg (shared/data/reference/yolov5n-detections.json).</summary>
+/// implementation detects on bus.jpg and zidane.jpg (reference/yolov5n-detections.json, shipped in samples/data: <see cref="ReferenceDetections"/>).</summary>
 public class ReferenceDetectionTests
 {
-    private sealed record ReferenceDetection(int Cls, string Name, float Conf, float[] Xyxy);
-
-    private sealed record RawFacts(int[] Shape, double Sum, float MaxObjectness, float[] Row0, int RowMaxObj);
-
-    private sealed record ReferenceImage(string Image, int Width, int Height, ReferenceDetection[] Detections, RawFacts RawOutput);
-
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        PropertyNameCaseInsensitive = true,
-    };
-
-    public static TheoryData<string> Images => new() { "bus.jpg", "zidane.jpg" };
-
-    private static ReferenceImage Load(string image) =>
-        JsonSerializer.Deserialize<ReferenceImage[]>(File.ReadAllText(TestData.Reference("yolov5n-detections.json")), Json)!
-            .Single(r => r.Image == image);
-
     [Theory]
-    [MemberData(nameof(Images))]
+    [MemberData(nameof(ReferenceDetections.Images), MemberType = typeof(ReferenceDetections))]
     public void Detect_ReproducesTheReferenceDetections(string file)
     {
-        var reference = Load(file);
+        var reference = ReferenceDetections.For(file);
         using var detector = new YoloDetector(RealModel.FoldedYolov5n, new YoloDetectorOptions { IntraOpThreads = 1 });
         var image = RgbImage.Load(TestData.Reference(file));
         Assert.Equal((reference.Width, reference.Height), (image.Width, image.Height));
@@ -52,10 +33,10 @@ public class ReferenceDetectionTests
     }
 
     [Theory]
-    [MemberData(nameof(Images))]
+    [MemberData(nameof(ReferenceDetections.Images), MemberType = typeof(ReferenceDetections))]
     public void RawOutput_MatchesTheReferenceForwardPass(string file)
     {
-        var reference = Load(file).RawOutput;
+        var reference = ReferenceDetections.For(file).RawOutput;
         using var detector = new YoloDetector(RealModel.FoldedYolov5n, new YoloDetectorOptions { IntraOpThreads = 1 });
 
         var (output, _) = detector.Run(RgbImage.Load(TestData.Reference(file)));

@@ -9,7 +9,7 @@ namespace YoloCompress.Tests.Evaluation;
 /// implementation's mAP (shared/README.md: 0.549 / 0.356 with square 640 letterboxing).</summary>
 public class ReferenceMapTests(ITestOutputHelper output)
 {
-    [Fact]
+    [SharedDataFact("coco128")]
     public void FloatYolov5n_OnCoco128_MatchesTheReferenceMap()
     {
         var dataset = YoloDataset.Load(TestData.Coco128);

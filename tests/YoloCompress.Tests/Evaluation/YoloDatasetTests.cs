@@ -16,7 +16,7 @@ public sealed class YoloDatasetTests : IDisposable
         File.WriteAllText(path, content);
     }
 
-    [Fact]
+    [SharedDataFact("coco128")]
     public void Coco128_Has128ImagesAnd929Labels()
     {
         var dataset = YoloDataset.Load(TestData.Coco128);

@@ -14,7 +14,7 @@ public class GraphBuilderTests
         return data;
     }
 
-    [Theory]
+    [SharedDataTheory("weights")]
     [MemberData(nameof(Checkpoints))]
     public void Every_checkpoint_builds_folds_and_runs(string file)
     {
@@ -85,7 +85,7 @@ public class GraphBuilderTests
         Assert.Equal(new[] { 116f, 90f, 156f, 198f, 373f, 326f }, Core.OnnxModel.OnnxTensors.ToFloatArray(anchors));
     }
 
-    [Fact]
+    [SharedDataFact("weights/yolov5n-face-1cls.pt")]
     public void Metadata_is_written_like_the_reference_exporter()
     {
         var model = YoloGraphBuilder.Build(CheckpointReader.Read(TestData.Yolov5n));

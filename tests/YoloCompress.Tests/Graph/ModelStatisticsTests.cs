@@ -34,7 +34,7 @@ public class ModelStatisticsTests
         Assert.Throws<ArgumentException>(() => ModelStatistics.Compute(Yolov5n.Value, 320));
     }
 
-    [Theory]
+    [SharedDataTheory("weights")]
     [MemberData(nameof(GraphBuilderTests.Checkpoints), MemberType = typeof(GraphBuilderTests))]
     public void Unfolded_parameters_equal_the_checkpoints_torch_count(string file)
     {

@@ -11,7 +11,7 @@ public class NetworkShapeTests
     [Fact]
     public void Concat_maps_channel_offsets()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var a = t.Conv("model.0", "images", 8);
         var b = t.Conv("model.1", "images", 8);
         var head = t.Conv("model.2", t.Concat("model.3", a, b), 4, k: 1, bn: false, act: false);
@@ -23,7 +23,7 @@ public class NetworkShapeTests
     [Fact]
     public void Split_rewrites_sizes()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var c = t.Conv("model.0", "images", 8);
         var parts = t.Split("model.1", c, 4, 4);
         var a = t.Conv("model.2", parts[0], 6);
@@ -38,7 +38,7 @@ public class NetworkShapeTests
     [Fact]
     public void Residual_add_couples_both_branches()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var c0 = t.Conv("model.0", "images", 8);
         var c1 = t.Conv("model.1", c0, 8);
         var sum = t.Binary("Add", "model.2", c0, c1);
@@ -53,7 +53,7 @@ public class NetworkShapeTests
     [Fact]
     public void Depthwise_conv_couples_input_and_output()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var c0 = t.Conv("model.0", "images", 8);
         var dw = t.Conv("model.1", c0, 8, k: 5, group: 8);
         t.Output(t.Conv("model.2", dw, 4, k: 1, bn: false, act: false));
@@ -65,7 +65,7 @@ public class NetworkShapeTests
     [Fact]
     public void Depthwise_conv_with_channel_multiplier_removes_each_input_with_its_outputs()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var c0 = t.Conv("model.0", "images", 8);
         var dw = t.Conv("model.1", c0, 16, k: 3, group: 8); // DWConv(8, 16): groups = gcd = 8
         t.Output(t.Conv("model.2", dw, 4, k: 1, bn: false, act: false));
@@ -77,7 +77,7 @@ public class NetworkShapeTests
     [Fact]
     public void ConvTranspose_uses_its_weight_layout()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var c0 = t.Conv("model.0", "images", 8);
         var up = t.ConvTranspose("model.1", c0, 6);
         t.Output(t.Conv("model.2", up, 4, k: 1, bn: false, act: false));
@@ -88,7 +88,7 @@ public class NetworkShapeTests
     [Fact]
     public void Depthwise_conv_transpose_couples_input_and_output()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var c0 = t.Conv("model.0", "images", 8);
         var up = t.ConvTranspose("model.1", c0, 8, k: 4, stride: 2, group: 8); // DWConvTranspose2d
         t.Output(t.Conv("model.2", up, 4, k: 1, bn: false, act: false));
@@ -99,7 +99,7 @@ public class NetworkShapeTests
     [Fact]
     public void MaxPool_and_resize_pass_channels_through()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var c0 = t.Conv("model.0", "images", 8);
         var pooled = t.MaxPool("model.1", c0);
         var joined = t.Concat("model.2", c0, pooled, t.MaxPool("model.3", pooled));
@@ -112,7 +112,7 @@ public class NetworkShapeTests
     [Fact]
     public void Folded_graph_without_batchnorm_prunes_too()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var c0 = t.Conv("model.0", "images", 8, bn: false);
         var c1 = t.Conv("model.1", c0, 8, bn: false);
         t.Output(t.Conv("model.2", t.Binary("Add", "model.3", c0, c1), 4, k: 1, bn: false, act: false));
@@ -121,7 +121,7 @@ public class NetworkShapeTests
     }
 
     /// <summary>Zeroes the given channels, prunes exactly them (L1 ranks them lowest), and checks outputs and shapes.</summary>
-    internal static Onnx.ModelProto AssertZeroedChannelsRemoveLosslessly(TinyModel tiny, params (string Group, int[] Channels)[] remove)
+    internal static Onnx.ModelProto AssertZeroedChannelsRemoveLosslessly(TinyGraph tiny, params (string Group, int[] Channels)[] remove)
     {
         var graph = DependencyGraph.Build(tiny.Model);
         foreach (var (name, channels) in remove)
@@ -129,7 +129,7 @@ public class NetworkShapeTests
             var group = graph.Group(name);
             Assert.NotNull(group);
             Assert.True(group.IsPrunable, $"{name}: {string.Join("; ", group.Blockers)}");
-            TinyModel.ZeroChannels(tiny.Model, group, channels);
+            ChannelZeroing.ZeroChannels(tiny.Model, group, channels);
         }
         var pruner = new ChannelPruner(tiny.Model);
         var result = pruner.Prune(new PruneOptions
@@ -144,12 +144,12 @@ public class NetworkShapeTests
             Assert.Equal(layer.ChannelsBefore - channels.Length, layer.ChannelsAfter);
             Assert.Equal(channels, Enumerable.Range(0, layer.ChannelsBefore).Except(result.Plan.Kept[graph.Group(name)!.Id]));
         }
-        Assert.True(TinyModel.ParameterCount(result.Model) < TinyModel.ParameterCount(tiny.Model));
+        Assert.True(TinyGraph.ParameterCount(result.Model) < TinyGraph.ParameterCount(tiny.Model));
         for (int seed = 0; seed < 2; seed++)
         {
             var input = tiny.Input(seed);
-            var expected = TinyModel.Run(tiny.Model, input, out var expectedShape);
-            var actual = TinyModel.Run(result.Model, input, out var actualShape);
+            var (expected, expectedShape) = OrtRunner.Run(tiny.Model, input);
+            var (actual, actualShape) = OrtRunner.Run(result.Model, input);
             Assert.Equal(expectedShape, actualShape);
             AssertClose(expected, actual, Tolerance);
         }

@@ -10,9 +10,9 @@ namespace YoloCompress.Tests.Pruning;
 public class PrunerTests
 {
     /// <summary>Every supported shape in one graph, ending in a Detect-like tail (conv -> Reshape -> output).</summary>
-    internal static TinyModel KitchenSink(int seed = 1)
+    internal static TinyGraph KitchenSink(int seed = 1)
     {
-        var t = new TinyModel(size: 32, seed: seed);
+        var t = new TinyGraph(size: 32, seed: seed);
         var c0 = t.Conv("model.0", "images", 16, stride: 2);
         var c1 = t.Conv("model.1", c0, 32, stride: 2);
         var parts = t.Split("model.2.split", c1, 16, 16);
@@ -32,7 +32,7 @@ public class PrunerTests
         return t;
     }
 
-    private static IEnumerable<float[]> Calibration(TinyModel t, int count = 4) =>
+    private static IEnumerable<float[]> Calibration(TinyGraph t, int count = 4) =>
         Enumerable.Range(100, count).Select(t.Input);
 
     [Fact]
@@ -52,7 +52,7 @@ public class PrunerTests
     [Fact]
     public void Unknown_consumer_blocks_the_group_with_a_reason()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var c0 = t.Conv("model.0", "images", 8);
         var c1 = t.Conv("model.1", c0, 8);
         t.Output(t.Op("Transpose", "model.2", c0, OnnxNodes.Ints("perm", 0, 2, 3, 1)));
@@ -74,7 +74,7 @@ public class PrunerTests
         var result = pruner.Prune(new PruneOptions { Ratio = 0 });
         Assert.Empty(result.Plan.Kept);
         var input = t.Input(7);
-        Assert.Equal(TinyModel.Run(t.Model, input), TinyModel.Run(Recover(pruner, result), input));
+        Assert.Equal(OrtRunner.Run(t.Model, input).Data, OrtRunner.Run(Recover(pruner, result), input).Data);
     }
 
     [Theory]
@@ -92,10 +92,10 @@ public class PrunerTests
         var result = pruner.Prune(new PruneOptions { Ratio = 0.5, Criterion = criterion, RoundTo = 4 });
         var recovered = Recover(pruner, result);
         Assert.Equal(0.5, result.RemovedFraction, 2);
-        Assert.True(TinyModel.ParameterCount(recovered) < 0.45 * TinyModel.ParameterCount(t.Model));
+        Assert.True(TinyGraph.ParameterCount(recovered) < 0.45 * TinyGraph.ParameterCount(t.Model));
         var input = t.Input(3);
-        TinyModel.Run(t.Model, input, out var shape);
-        var actual = TinyModel.Run(recovered, input, out var prunedShape);
+        var (_, shape) = OrtRunner.Run(t.Model, input);
+        var (actual, prunedShape) = OrtRunner.Run(recovered, input);
         Assert.Equal(shape, prunedShape);
         Assert.All(actual, v => Assert.True(float.IsFinite(v)));
     }
@@ -107,7 +107,7 @@ public class PrunerTests
         var t = ResidualNetwork();
         var graph = DependencyGraph.Build(t.Model);
         var group = graph.Group("model.0.conv")!;
-        TinyModel.ZeroChannels(t.Model, group, [5]);
+        ChannelZeroing.ZeroChannels(t.Model, group, [5]);
         SetInitializer(t.Model, "model.0.bn.bias", 5, 0.8f);
         SetInitializer(t.Model, "model.1.bn.bias", 5, -0.3f); // the residual sum is constant too
         var pruner = new ChannelPruner(t.Model, Calibration(t), threads: 1);
@@ -116,9 +116,9 @@ public class PrunerTests
         var recovered = Recover(pruner, plain);
         Assert.Equal([0, 1, 2, 3, 4, 6, 7], plain.Plan.Kept[group.Id]);
         var input = t.Input(11);
-        var expected = TinyModel.Run(t.Model, input);
-        AssertClose(expected, TinyModel.Run(recovered, input), 1e-4);
-        double plainError = expected.Zip(TinyModel.Run(plain.Model, input)).Max(p => Math.Abs(p.First - p.Second));
+        var expected = OrtRunner.Run(t.Model, input).Data;
+        AssertClose(expected, OrtRunner.Run(recovered, input).Data, 1e-4);
+        double plainError = expected.Zip(OrtRunner.Run(plain.Model, input).Data).Max(p => Math.Abs(p.First - p.Second));
         Assert.True(plainError > 1e-2, $"without recovery the constant channel is missed (error {plainError})");
     }
 
@@ -149,13 +149,13 @@ public class PrunerTests
         Assert.Equal(0.4, result.RemovedFraction, 1);
         var ratios = result.Layers.Where(l => l.Fixed is null).Select(l => l.Ratio).Distinct().Count();
         Assert.True(ratios > 1, "a global ranking should prune groups unevenly");
-        TinyModel.Run(result.Model, t.Input(1));
+        OrtRunner.Run(result.Model, t.Input(1));
     }
 
     [Fact]
     public void Bn_scale_on_a_folded_graph_is_an_error_naming_the_setting()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var c0 = t.Conv("model.0", "images", 8, bn: false);
         t.Output(t.Conv("model.1", c0, 4, k: 1, bn: false, act: false));
         var e = Assert.Throws<Core.Diagnostics.YoloCompressException>(() =>
@@ -199,8 +199,8 @@ public class PrunerTests
         var reconstructed = Recover(pruner, pruned, options);
         var meanOnly = Recover(pruner, pruned, options with { Reconstruct = false });
         var input = t.Input(11);
-        var expected = TinyModel.Run(t.Model, input);
-        double Error(ModelProto m) => expected.Zip(TinyModel.Run(m, input)).Max(p => Math.Abs(p.First - p.Second));
+        var expected = OrtRunner.Run(t.Model, input).Data;
+        double Error(ModelProto m) => expected.Zip(OrtRunner.Run(m, input).Data).Max(p => Math.Abs(p.First - p.Second));
         double scale = expected.Max(Math.Abs);
         Assert.True(Error(reconstructed) < 0.01 * scale, $"reconstructed error {Error(reconstructed):g3} (outputs up to {scale:g3})");
         Assert.True(Error(meanOnly) > 10 * Error(reconstructed), $"mean folding {Error(meanOnly):g3}, reconstruction {Error(reconstructed):g3}");
@@ -211,9 +211,9 @@ public class PrunerTests
 
     /// <summary>model.0 (8 channels) and model.1 summed by a residual Add (one group), read through a Concat
     /// with its max-pooled copy by model.5.</summary>
-    private static TinyModel ResidualNetwork()
+    private static TinyGraph ResidualNetwork()
     {
-        var t = new TinyModel();
+        var t = new TinyGraph();
         var c0 = t.Conv("model.0", "images", 8);
         var c1 = t.Conv("model.1", c0, 8, k: 1);
         var sum = t.Binary("Add", "model.2", c0, c1);

@@ -27,9 +27,9 @@ public class SensitivityTests
         var t = PrunerTests.KitchenSink();
         var pruner = new ChannelPruner(t.Model);
         var input = t.Input(5);
-        var reference = TinyModel.Run(t.Model, input);
+        var reference = OrtRunner.Run(t.Model, input).Data;
         // Metric: minus the mean squared difference from the unpruned output (0 for the unpruned model).
-        double Evaluate(Onnx.ModelProto m) => -TinyModel.Run(m, input).Zip(reference).Average(p => (p.First - p.Second) * (double)(p.First - p.Second));
+        double Evaluate(Onnx.ModelProto m) => -OrtRunner.Run(m, input).Data.Zip(reference).Average(p => (p.First - p.Second) * (double)(p.First - p.Second));
         var options = new PruneOptions { Criterion = PruneCriterion.L2, RoundTo = 1 };
         var table = SensitivityAnalysis.Measure(pruner, p => p.Model, Evaluate, [0.5, 0.25], options);
         Assert.Equal(0, table.Baseline);

@@ -17,7 +17,7 @@ public class CalibrationTests
         var inputs = TinyModels.Inputs(4);
         var result = ActivationCalibrator.Calibrate(model, Tensors, inputs, new CalibrationOptions { Method = CalibrationMethod.MinMax });
 
-        var outputs = inputs.SelectMany(i => TinyModels.Run(model, i, Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL)).ToArray();
+        var outputs = inputs.SelectMany(i => OrtRunner.Run(model, i, level: Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL).Data).ToArray();
         Assert.Equal(outputs.Min(), result["output0"].Observed.Min, 5);
         Assert.Equal(outputs.Max(), result["output0"].Observed.Max, 5);
         Assert.Equal(inputs.SelectMany(i => i).Min(), result["images"].Observed.Min);
@@ -103,58 +103,46 @@ public class CalibrationTests
     [Fact]
     public void ImageSelection_IsSortedByRelativePathAndEvenlySpaced()
     {
-        var folder = TestData.NewTempFolder();
-        try
+        using var temp = new TempFolder();
+        var folder = temp.Path;
+        var source = Directory.GetFiles(Path.Combine(TestData.Coco16, "images"), "*.jpg").Order(StringComparer.Ordinal).Take(10).ToArray();
+        Directory.CreateDirectory(Path.Combine(folder, "b"));
+        Directory.CreateDirectory(Path.Combine(folder, "a", "deep"));
+        for (int i = 0; i < source.Length; i++)
         {
-            var source = Directory.GetFiles(Path.Combine(TestData.Coco128, "images", "train2017"), "*.jpg").Order(StringComparer.Ordinal).Take(10).ToArray();
-            Directory.CreateDirectory(Path.Combine(folder, "b"));
-            Directory.CreateDirectory(Path.Combine(folder, "a", "deep"));
-            for (int i = 0; i < source.Length; i++)
-            {
-                var sub = i % 3 == 0 ? "b" : i % 3 == 1 ? Path.Combine("a", "deep") : "";
-                File.Copy(source[i], Path.Combine(folder, sub, $"img{i}.JPG"));
-            }
-            File.WriteAllText(Path.Combine(folder, "notes.txt"), "not an image");
-
-            var all = CalibrationImages.Select(folder, 100);
-            var relative = all.Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/')).ToArray();
-            Assert.Equal(10, relative.Length);
-            Assert.Equal(relative.Order(StringComparer.Ordinal), relative);
-            Assert.StartsWith("a/deep/", relative[0]);
-
-            var four = CalibrationImages.Select(folder, 4);
-            Assert.Equal(new[] { all[0], all[2], all[5], all[7] }, four); // floor(i * 10 / 4)
-            Assert.Equal(four, CalibrationImages.Select(folder, 4));
-
-            var tensors = CalibrationImages.Letterboxed(four.Take(2).ToArray(), 64).ToArray();
-            Assert.Equal(2, tensors.Length);
-            Assert.All(tensors, t => Assert.Equal(3 * 64 * 64, t.Length));
+            var sub = i % 3 == 0 ? "b" : i % 3 == 1 ? Path.Combine("a", "deep") : "";
+            File.Copy(source[i], Path.Combine(folder, sub, $"img{i}.JPG"));
         }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not an image");
+
+        var all = CalibrationImages.Select(folder, 100);
+        var relative = all.Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/')).ToArray();
+        Assert.Equal(10, relative.Length);
+        Assert.Equal(relative.Order(StringComparer.Ordinal), relative);
+        Assert.StartsWith("a/deep/", relative[0]);
+
+        var four = CalibrationImages.Select(folder, 4);
+        Assert.Equal(new[] { all[0], all[2], all[5], all[7] }, four); // floor(i * 10 / 4)
+        Assert.Equal(four, CalibrationImages.Select(folder, 4));
+
+        var tensors = CalibrationImages.Letterboxed(four.Take(2).ToArray(), 64).ToArray();
+        Assert.Equal(2, tensors.Length);
+        Assert.All(tensors, t => Assert.Equal(3 * 64 * 64, t.Length));
     }
 
     [Fact]
     public void ImageSelection_MissingEmptyOrUnreadable_AreErrorsNamingThePath()
     {
-        var folder = TestData.NewTempFolder();
-        try
-        {
-            var missing = Path.Combine(folder, "missing");
-            Assert.Contains(missing, Assert.Throws<DirectoryNotFoundException>(() => CalibrationImages.Select(missing, 4)).Message);
-            Assert.Contains(folder, Assert.Throws<InvalidDataException>(() => CalibrationImages.Select(folder, 4)).Message);
+        using var temp = new TempFolder();
+        var folder = temp.Path;
+        var missing = Path.Combine(folder, "missing");
+        Assert.Contains(missing, Assert.Throws<DirectoryNotFoundException>(() => CalibrationImages.Select(missing, 4)).Message);
+        Assert.Contains(folder, Assert.Throws<InvalidDataException>(() => CalibrationImages.Select(folder, 4)).Message);
 
-            var broken = Path.Combine(folder, "broken.jpg");
-            File.WriteAllText(broken, "this is not a JPEG");
-            var files = CalibrationImages.Select(folder, 4);
-            var e = Assert.Throws<InvalidDataException>(() => CalibrationImages.Letterboxed(files, 64).ToArray());
-            Assert.Contains(broken, e.Message);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        var broken = Path.Combine(folder, "broken.jpg");
+        File.WriteAllText(broken, "this is not a JPEG");
+        var files = CalibrationImages.Select(folder, 4);
+        var e = Assert.Throws<InvalidDataException>(() => CalibrationImages.Letterboxed(files, 64).ToArray());
+        Assert.Contains(broken, e.Message);
     }
 }

@@ -25,7 +25,7 @@ public class QdqQuantizerTests
     {
         var result = Quantize(TinyModels.ConvSiluConv());
 
-        var ops = TinyModels.OptimizedOps(result.Model);
+        var ops = OrtRunner.OptimizedOps(result.Model);
         Assert.Equal(2, ops.GetValueOrDefault("QLinearConv"));
         Assert.Equal(1, ops.GetValueOrDefault("QLinearSigmoid"));
         Assert.Equal(1, ops.GetValueOrDefault("QLinearMul"));
@@ -44,8 +44,8 @@ public class QdqQuantizerTests
 
         foreach (var input in TinyModels.Inputs(3, seed: 99))
         {
-            var expected = TinyModels.Run(model, input);
-            var actual = TinyModels.Run(result.Model, input);
+            var expected = OrtRunner.Run(model, input).Data;
+            var actual = OrtRunner.Run(result.Model, input).Data;
             // Three 8-bit requantizations in a row: within 3% of the output's range everywhere.
             Assert.InRange(TinyModels.MaxAbsDifference(expected, actual), 0f, 0.03f * TinyModels.Range(expected));
         }
@@ -111,7 +111,7 @@ public class QdqQuantizerTests
         var model = TinyModels.ResidualConcatMaxPool();
         var result = Quantize(model);
 
-        var ops = TinyModels.OptimizedOps(result.Model);
+        var ops = OrtRunner.OptimizedOps(result.Model);
         Assert.Equal(1, ops.GetValueOrDefault("QLinearAdd"));
         Assert.Equal(2, ops.GetValueOrDefault("QLinearConcat"));
         // ORT runs the pooling on the uint8 data (in NHWC, like the QLinearConvs around it).
@@ -127,13 +127,13 @@ public class QdqQuantizerTests
 
         foreach (var input in TinyModels.Inputs(2, seed: 5))
         {
-            var expected = TinyModels.Run(model, input);
-            var actual = TinyModels.Run(result.Model, input);
+            var expected = OrtRunner.Run(model, input).Data;
+            var actual = OrtRunner.Run(result.Model, input).Data;
             // Seven convs and twenty requantizations of random-noise features: about 5% RMS.
             Assert.InRange(TinyModels.RelativeRms(expected, actual), 0, 0.08);
             Assert.InRange(TinyModels.MaxAbsDifference(expected, actual), 0f, 0.06f * TinyModels.Range(expected));
             // The fused integer kernels compute what the QDQ graph says, up to rounding.
-            var simulated = TinyModels.Run(result.Model, input, GraphOptimizationLevel.ORT_DISABLE_ALL);
+            var simulated = OrtRunner.Run(result.Model, input, level: GraphOptimizationLevel.ORT_DISABLE_ALL).Data;
             Assert.InRange(TinyModels.RelativeRms(simulated, actual), 0, 0.01);
         }
     }
@@ -163,13 +163,13 @@ public class QdqQuantizerTests
         var head = Assert.Single(result.Report.FloatNodes, f => f.Reason.StartsWith("head conv"));
         Assert.Equal("Conv", head.OpType);
         Assert.Contains(result.Model.Graph.Initializer, t => t.DataType == (int)TensorProto.Types.DataType.Float16);
-        var ops = TinyModels.OptimizedOps(result.Model);
+        var ops = OrtRunner.OptimizedOps(result.Model);
         Assert.Equal(1, ops.GetValueOrDefault("QLinearConv"));
         Assert.Equal(1, ops.GetValueOrDefault("Sigmoid")); // the tail's, in float
 
         var input = TinyModels.Inputs(1, seed: 3)[0];
-        var expected = TinyModels.Run(TinyModels.WithDecodeTail(), input);
-        var actual = TinyModels.Run(result.Model, input);
+        var expected = OrtRunner.Run(TinyModels.WithDecodeTail(), input).Data;
+        var actual = OrtRunner.Run(result.Model, input).Data;
         Assert.InRange(TinyModels.MaxAbsDifference(expected, actual), 0f, 0.03f * TinyModels.Range(expected));
     }
 
@@ -185,7 +185,7 @@ public class QdqQuantizerTests
         Assert.Equal(new[] { "Sigmoid", "Mul" }, result.Report.FloatNodes.Where(f => f.Reason.StartsWith("KeepFloat")).Select(f => f.OpType));
         // The sigmoid output, read only by the float Mul, is no longer quantized.
         Assert.DoesNotContain(result.Report.Activations, a => a.Tensor == "model.0.act.sigmoid");
-        var ops = TinyModels.OptimizedOps(result.Model);
+        var ops = OrtRunner.OptimizedOps(result.Model);
         Assert.Equal((1, 1, 0, 0), (ops.GetValueOrDefault("Sigmoid"), ops.GetValueOrDefault("Mul"),
             ops.GetValueOrDefault("QLinearSigmoid"), ops.GetValueOrDefault("QLinearMul")));
         Assert.Equal(2, ops.GetValueOrDefault("QLinearConv"));
@@ -202,7 +202,7 @@ public class QdqQuantizerTests
         Assert.Contains(result.Model.Graph.Initializer, t => t.Name == "model.1.conv.weight_fp16" && t.DataType == (int)TensorProto.Types.DataType.Float16);
         Assert.Equal(new[] { "model.9*" }, result.Report.UnmatchedKeepFloat);
         Assert.DoesNotContain(result.Report.Weights, w => w.Node == "model.1.conv");
-        var ops = TinyModels.OptimizedOps(result.Model);
+        var ops = OrtRunner.OptimizedOps(result.Model);
         Assert.Equal((1, 1), (ops.GetValueOrDefault("QLinearConv"), ops.GetValueOrDefault("Conv") + ops.GetValueOrDefault("FusedConv")));
         AssertClose(result.Model, 0.03f);
     }
@@ -210,8 +210,8 @@ public class QdqQuantizerTests
     private static void AssertClose(ModelProto quantized, float fractionOfRange)
     {
         var input = TinyModels.Inputs(1, seed: 4)[0];
-        var expected = TinyModels.Run(TinyModels.ConvSiluConv(), input);
-        Assert.InRange(TinyModels.MaxAbsDifference(expected, TinyModels.Run(quantized, input)), 0f, fractionOfRange * TinyModels.Range(expected));
+        var expected = OrtRunner.Run(TinyModels.ConvSiluConv(), input).Data;
+        Assert.InRange(TinyModels.MaxAbsDifference(expected, OrtRunner.Run(quantized, input).Data), 0f, fractionOfRange * TinyModels.Range(expected));
     }
 
     [Fact]
@@ -227,8 +227,8 @@ public class QdqQuantizerTests
             Assert.Equal(Math.Max(Math.Abs(a.Min), Math.Abs(a.Max)) / 127f, a.Scale, 6);
         });
         var input = TinyModels.Inputs(1, seed: 4)[0];
-        var expected = TinyModels.Run(TinyModels.ConvSiluConv(), input);
-        Assert.InRange(TinyModels.MaxAbsDifference(expected, TinyModels.Run(result.Model, input)), 0f, 0.04f * TinyModels.Range(expected));
+        var expected = OrtRunner.Run(TinyModels.ConvSiluConv(), input).Data;
+        Assert.InRange(TinyModels.MaxAbsDifference(expected, OrtRunner.Run(result.Model, input).Data), 0f, 0.04f * TinyModels.Range(expected));
     }
 
     [Fact]
@@ -266,13 +266,13 @@ public class QdqQuantizerTests
         Assert.Equal(7, floats.Count(f => f.Reason.StartsWith("all its inputs are float"))); // 3 SiLUs (6 nodes), the Add
         // Neither the image (no integer node reads it) nor the graph output is quantized.
         Assert.DoesNotContain(result.Report.Activations, a => a.Tensor is "images" or "output0");
-        var ops = TinyModels.OptimizedOps(result.Model);
+        var ops = OrtRunner.OptimizedOps(result.Model);
         Assert.Equal(2, ops.GetValueOrDefault("QLinearConv")); // model.1.cv2, model.2.cv1; model.3 outputs float
         Assert.Equal(3, ops.GetValueOrDefault("QuickGelu"));   // the three float SiLUs, fused by ORT
         foreach (var input in TinyModels.Inputs(2, seed: 5))
         {
-            var expected = TinyModels.Run(model, input);
-            Assert.InRange(TinyModels.RelativeRms(expected, TinyModels.Run(result.Model, input)), 0, 0.05);
+            var expected = OrtRunner.Run(model, input).Data;
+            Assert.InRange(TinyModels.RelativeRms(expected, OrtRunner.Run(result.Model, input).Data), 0, 0.05);
         }
     }
 

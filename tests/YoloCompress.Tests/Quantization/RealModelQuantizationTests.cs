@@ -25,22 +25,22 @@ public class RealModelQuantizationTests(ITestOutputHelper output)
         return inter / (a.Area + b.Area - inter);
     }
 
-    private static readonly string[] Images = Directory.GetFiles(Path.Combine(TestData.Coco128, "images", "train2017"), "*.jpg")
+    /// <summary>coco128's images in name order (shared data: read only by the tests that need it).</summary>
+    private static string[] Coco128Images() => Directory.GetFiles(Path.Combine(TestData.Coco128, "images", "train2017"), "*.jpg")
         .Order(StringComparer.Ordinal).ToArray();
 
     private static ModelProto Float(string checkpoint) =>
         BatchNormFolding.Fold(YoloGraphBuilder.Build(CheckpointReader.Read(checkpoint), 640));
 
-    /// <summary>Calibrates on 16 images (every 8th) and quantizes with the default settings.</summary>
-    private static QuantizationResult Int8(ModelProto model) =>
-        ModelQuantizer.Quantize(model, new QuantizationOptions(), new CalibrationOptions(),
-            CalibrationImages.Letterboxed(Images.Where((_, i) => i % 8 == 0).ToArray(), 640));
+    /// <summary>Quantizes with the default settings, calibrated on <paramref name="calibration"/>.</summary>
+    private static QuantizationResult Int8(ModelProto model, string[] calibration) =>
+        ModelQuantizer.Quantize(model, new QuantizationOptions(), new CalibrationOptions(), CalibrationImages.Letterboxed(calibration, 640));
 
     [Fact]
     public void Yolov5n_BodyRunsInIntegerKernelsAndTheFileShrinksBelow30Percent()
     {
         var model = Float(TestData.Yolov5n);
-        var result = Int8(model);
+        var result = Int8(model, Directory.GetFiles(Path.Combine(TestData.Coco16, "images"), "*.jpg").Order(StringComparer.Ordinal).ToArray()); // the shipped 16
 
         var floatBytes = model.ToByteArray().Length;
         var int8Bytes = result.Model.ToByteArray().Length;
@@ -56,7 +56,7 @@ public class RealModelQuantizationTests(ITestOutputHelper output)
         Assert.Equal(new[] { "model.0.conv", "model.1.conv", "model.2.cv1.conv", "model.24.m.0", "model.24.m.1", "model.24.m.2" },
             result.Report.FloatNodes.Where(f => f.OpType == "Conv").Select(f => f.Node));
 
-        var ops = TinyModels.OptimizedOps(result.Model);
+        var ops = OrtRunner.OptimizedOps(result.Model);
         int convs = model.Graph.Node.Count(n => n.OpType == "Conv");
         Assert.Equal(convs - 6, ops.GetValueOrDefault("QLinearConv"));
         // 57 SiLUs, 3 in the float stem; the last one (model.23.cv3) feeds only the float Detect conv, so its Mul output stays
@@ -67,14 +67,15 @@ public class RealModelQuantizationTests(ITestOutputHelper output)
         Assert.All(result.Report.Activations, a => Assert.True(a.Scale > 0 && a.Min <= 0 && a.Max >= 0, a.Tensor));
     }
 
-    [Theory]
+    [SharedDataTheory("coco128", "weights/yolov5n-face-1cls.pt", "weights/yolov5n-shopping-2cls.pt")]
     [InlineData("yolov5n.pt")]
     [InlineData("yolov5n-face-1cls.pt")]
     [InlineData("yolov5n-shopping-2cls.pt")]
     public void Int8Detections_AgreeWithFloatDetections(string checkpoint)
     {
         var model = Float(TestData.Weights(checkpoint));
-        var int8 = Int8(model);
+        var images = Coco128Images();
+        var int8 = Int8(model, images.Where((_, i) => i % 8 == 0).ToArray()); // 16 images, every 8th
         using var f = new YoloDetector(model.ToByteArray(), new YoloDetectorOptions { IntraOpThreads = 1 });
         using var q = new YoloDetector(int8.Model.ToByteArray(), new YoloDetectorOptions { IntraOpThreads = 1 });
 
@@ -85,7 +86,7 @@ public class RealModelQuantizationTests(ITestOutputHelper output)
         var scoreErrors = new List<double>();
         var correlations = new List<double>();
         var options = new DetectionOptions { Confidence = 0.05f };
-        var test = Images.Where((_, i) => i % 8 != 0).Take(48).ToArray(); // none of them calibrated
+        var test = images.Where((_, i) => i % 8 != 0).Take(48).ToArray(); // none of them calibrated
         foreach (var path in test)
         {
             var image = RgbImage.Load(path);

@@ -56,19 +56,13 @@ public class DetectorTests
     [Fact]
     public void Load_Errors_NameTheModel()
     {
-        var dir = TestData.NewTempFolder();
-        try
-        {
-            var path = Path.Combine(dir, "garbage.onnx");
-            File.WriteAllText(path, "not a model");
-            var ex = Assert.Throws<InvalidDataException>(() => new YoloDetector(path));
-            Assert.Contains(path, ex.Message);
-            Assert.Throws<FileNotFoundException>(() => new YoloDetector(Path.Combine(dir, "missing.onnx")));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var temp = new TempFolder();
+        var dir = temp.Path;
+        var path = Path.Combine(dir, "garbage.onnx");
+        File.WriteAllText(path, "not a model");
+        var ex = Assert.Throws<InvalidDataException>(() => new YoloDetector(path));
+        Assert.Contains(path, ex.Message);
+        Assert.Throws<FileNotFoundException>(() => new YoloDetector(Path.Combine(dir, "missing.onnx")));
     }
 
     [Fact]

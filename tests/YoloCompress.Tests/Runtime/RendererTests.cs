@@ -14,29 +14,23 @@ public class RendererTests
             new(0, "person", 0.82f, new BoundingBox(20, 30, 120, 90)),
             new(5, "bus", 0.5f, new BoundingBox(150, 5, 190, 60)),
         ];
-        var dir = TestData.NewTempFolder();
-        try
-        {
-            var path = Path.Combine(dir, "out", "drawn.png");
-            DetectionRenderer.WritePng(image, detections, path);
+        using var temp = new TempFolder();
+        var dir = temp.Path;
+        var path = Path.Combine(dir, "out", "drawn.png");
+        DetectionRenderer.WritePng(image, detections, path);
 
-            var bytes = File.ReadAllBytes(path);
-            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
-            var decoded = RgbImage.Decode(bytes, path);
-            Assert.Equal((200, 100), (decoded.Width, decoded.Height));
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+        var decoded = RgbImage.Decode(bytes, path);
+        Assert.Equal((200, 100), (decoded.Width, decoded.Height));
 
-            // The person box's bottom edge has the class-0 colour; the image centre far from boxes is untouched.
-            var (r, g, b) = DetectionRenderer.ColorOf(0);
-            int edge = (90 * 200 + 70) * 3;
-            Assert.Equal((r, g, b), (decoded.Pixels[edge], decoded.Pixels[edge + 1], decoded.Pixels[edge + 2]));
-            int plain = (95 * 200 + 140) * 3;
-            Assert.Equal((128, 128, 128), (decoded.Pixels[plain], decoded.Pixels[plain + 1], decoded.Pixels[plain + 2]));
-            Assert.Empty(Directory.GetFiles(Path.Combine(dir, "out"), "*.tmp*"));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        // The person box's bottom edge has the class-0 colour; the image centre far from boxes is untouched.
+        var (r, g, b) = DetectionRenderer.ColorOf(0);
+        int edge = (90 * 200 + 70) * 3;
+        Assert.Equal((r, g, b), (decoded.Pixels[edge], decoded.Pixels[edge + 1], decoded.Pixels[edge + 2]));
+        int plain = (95 * 200 + 140) * 3;
+        Assert.Equal((128, 128, 128), (decoded.Pixels[plain], decoded.Pixels[plain + 1], decoded.Pixels[plain + 2]));
+        Assert.Empty(Directory.GetFiles(Path.Combine(dir, "out"), "*.tmp*"));
     }
 
     [Fact]

@@ -72,28 +72,22 @@ public class RgbImageTests
     [Fact]
     public void Load_CorruptFile_ThrowsNamingTheFile()
     {
-        var dir = TestData.NewTempFolder();
-        try
-        {
-            var path = Path.Combine(dir, "broken.jpg");
-            File.WriteAllBytes(path, [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5, 6, 7, 8]);
-            var ex = Assert.Throws<InvalidDataException>(() => RgbImage.Load(path));
-            Assert.Contains(path, ex.Message);
+        using var temp = new TempFolder();
+        var dir = temp.Path;
+        var path = Path.Combine(dir, "broken.jpg");
+        File.WriteAllBytes(path, [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        var ex = Assert.Throws<InvalidDataException>(() => RgbImage.Load(path));
+        Assert.Contains(path, ex.Message);
 
-            var text = Path.Combine(dir, "notes.png");
-            File.WriteAllText(text, "this is not an image");
-            ex = Assert.Throws<InvalidDataException>(() => RgbImage.Load(text));
-            Assert.Contains(text, ex.Message);
+        var text = Path.Combine(dir, "notes.png");
+        File.WriteAllText(text, "this is not an image");
+        ex = Assert.Throws<InvalidDataException>(() => RgbImage.Load(text));
+        Assert.Contains(text, ex.Message);
 
-            var truncated = Path.Combine(dir, "truncated.jpg");
-            File.WriteAllBytes(truncated, File.ReadAllBytes(TestData.Reference("bus.jpg"))[..5000]);
-            ex = Assert.Throws<InvalidDataException>(() => RgbImage.Load(truncated));
-            Assert.Contains(truncated, ex.Message);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        var truncated = Path.Combine(dir, "truncated.jpg");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(TestData.Reference("bus.jpg"))[..5000]);
+        ex = Assert.Throws<InvalidDataException>(() => RgbImage.Load(truncated));
+        Assert.Contains(truncated, ex.Message);
     }
 
     [Fact]

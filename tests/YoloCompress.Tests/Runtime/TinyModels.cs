@@ -12,29 +12,12 @@ internal static class TinyModels
     public static byte[] ConstantOutput(float[][] rows, int size, string? names)
     {
         int columns = rows[0].Length;
-        var values = rows.SelectMany(r => r).ToArray();
-        var graph = new GraphProto { Name = "tiny" };
-        graph.Initializer.Add(OnnxTensors.Float("fixed", [1, rows.Length, columns], values));
-        graph.Node.Add(OnnxNodes.Node("Identity", "out", ["fixed"], ["output0"]));
-        graph.Input.Add(Tensor("images", 1, 3, size, size));
-        graph.Output.Add(Tensor("output0", 1, rows.Length, columns));
-
-        var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "YoloCompress.Tests" };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        var graph = new TinyGraph(size: size);
+        graph.Graph.Initializer.Add(OnnxTensors.Float("fixed", [1, rows.Length, columns], rows.SelectMany(r => r).ToArray()));
+        graph.Graph.Node.Add(OnnxNodes.Node("Identity", "out", ["fixed"], ["output0"]));
+        graph.Output("output0", 1, rows.Length, columns);
         if (names is not null)
-            model.MetadataProps.Add(new StringStringEntryProto { Key = "names", Value = names });
-        return model.ToByteArray();
-    }
-
-    private static ValueInfoProto Tensor(string name, params long[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (var d in dims)
-            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-        };
+            graph.Model.MetadataProps.Add(new StringStringEntryProto { Key = "names", Value = names });
+        return graph.Model.ToByteArray();
     }
 }

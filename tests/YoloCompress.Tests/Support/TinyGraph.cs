@@ -1,27 +1,25 @@
-using Google.Protobuf;
-using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using YoloCompress.Core.OnnxModel;
-using YoloCompress.Core.Pruning;
 using static YoloCompress.Core.OnnxModel.OnnxNodes;
 
-namespace YoloCompress.Tests.Pruning;
+namespace YoloCompress.Tests.Support;
 
-/// <summary>Builds tiny NCHW models node by node in the working-graph style (Conv, BN, SiLU as Sigmoid+Mul,
-/// named like ultralytics modules) with seeded random weights, and runs them in ONNX Runtime.</summary>
-internal sealed class TinyModel
+/// <summary>Builds tiny NCHW models node by node in the working-graph style (nodes and initializers named
+/// like ultralytics modules, SiLU as Sigmoid + Mul) with seeded random weights, tracking each tensor's
+/// channel count. Input <c>images [1, channels, size, size]</c>; outputs are declared with <see cref="Output"/>.</summary>
+internal sealed class TinyGraph
 {
     private readonly Random _random;
     private readonly Dictionary<string, int> _channels = new();
 
-    public TinyModel(int channels = 3, int size = 16, int seed = 1)
+    public TinyGraph(int channels = 3, int size = 16, int seed = 1)
     {
         _random = new Random(seed);
         Size = size;
         InputChannels = channels;
-        Model = new ModelProto { IrVersion = 8, Graph = new GraphProto { Name = "tiny" } };
+        Model = new ModelProto { IrVersion = 8, ProducerName = "YoloCompress.Tests", Graph = new GraphProto { Name = "tiny" } };
         Model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
-        Model.Graph.Input.Add(Info("images", 1, channels, size, size));
+        Model.Graph.Input.Add(FloatValue("images", 1, channels, size, size));
         _channels["images"] = channels;
     }
 
@@ -35,7 +33,8 @@ internal sealed class TinyModel
 
     public int Channels(string tensor) => _channels[tensor];
 
-    /// <summary>Conv (+ BN + SiLU) like ultralytics' Conv module at path <paramref name="path"/>; returns its output.</summary>
+    /// <summary>Conv (+ BN + SiLU) like ultralytics' Conv module at path <paramref name="path"/>, uniform
+    /// weights; without BN the conv has a bias. Returns its output.</summary>
     public string Conv(string path, string input, int cout, int k = 3, int stride = 1, int group = 1, bool bn = true, bool act = true)
     {
         int cin = _channels[input];
@@ -58,6 +57,27 @@ internal sealed class TinyModel
             Ints("strides", stride, stride), Ints("pads", pad, pad, pad, pad), Int("group", group)), cout);
         return Finish(path, $"{path}.conv", cout, bn, act);
     }
+
+    /// <summary>A BN-folded Conv node <paramref name="name"/> (same padding, stride 1) with Gaussian weights
+    /// (He-like scale) and biases; output channel c's weights are scaled by (c + 1) / out, so that
+    /// per-channel quantization scales differ.</summary>
+    public string FoldedConv(string name, string input, int cout, int k, string? output = null)
+    {
+        int cin = _channels[input];
+        var w = new float[cout * cin * k * k];
+        int per = cin * k * k;
+        float std = MathF.Sqrt(2f / per);
+        for (int i = 0; i < w.Length; i++) w[i] = Gaussian() * std * ((i / per) + 1f) / cout * 2f;
+        var bias = Enumerable.Range(0, cout).Select(_ => Gaussian() * 0.2f).ToArray();
+        Graph.Initializer.Add(OnnxTensors.Float(name + ".weight", [cout, cin, k, k], w));
+        Graph.Initializer.Add(OnnxTensors.Float(name + ".bias", [cout], bias));
+        return Add(Node("Conv", name, [input, name + ".weight", name + ".bias"], [output ?? name],
+            Ints("kernel_shape", k, k), Ints("pads", k / 2, k / 2, k / 2, k / 2), Ints("strides", 1, 1)), cout);
+    }
+
+    /// <summary><see cref="FoldedConv"/> at <c>{path}.conv</c> followed by SiLU at <c>{path}.act</c>.</summary>
+    public string FoldedConvSilu(string path, string input, int cout, int k) =>
+        Silu(path, FoldedConv(path + ".conv", input, cout, k), cout);
 
     public string Binary(string op, string name, string a, string b) => Add(Node(op, name, [a, b], [name]), _channels[a]);
 
@@ -87,76 +107,25 @@ internal sealed class TinyModel
     public string Op(string op, string name, string input, params AttributeProto[] attributes) =>
         Add(Node(op, name, [input], [name], attributes), _channels.GetValueOrDefault(input));
 
-    public void Output(string tensor) => Graph.Output.Add(new ValueInfoProto
-    {
-        Name = tensor,
-        Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
-    });
+    /// <summary>Declares a float graph output, with its shape when <paramref name="dims"/> are given.</summary>
+    public void Output(string tensor, params long[] dims) => Graph.Output.Add(FloatValue(tensor, dims));
 
-    /// <summary>A seeded random input in [0, 1).</summary>
-    public float[] Input(int seed)
-    {
-        var r = new Random(seed);
-        return Enumerable.Range(0, InputChannels * Size * Size).Select(_ => (float)r.NextDouble()).ToArray();
-    }
-
-    public static float[] RandomInput(int length, int seed)
-    {
-        var r = new Random(seed);
-        return Enumerable.Range(0, length).Select(_ => (float)r.NextDouble()).ToArray();
-    }
-
-    public static float[] Run(ModelProto model, float[] input, out long[] shape)
-    {
-        using var session = new InferenceSession(model.ToByteArray());
-        var dims = model.Graph.Input[0].Type.TensorType.Shape.Dim.Select(d => Math.Max(1, d.DimValue)).ToArray();
-        using var value = OrtValue.CreateTensorValueFromMemory(input, dims);
-        using var results = session.Run(new RunOptions(), [model.Graph.Input[0].Name], [value], [model.Graph.Output[0].Name]);
-        shape = results[0].GetTensorTypeAndShape().Shape;
-        return results[0].GetTensorDataAsSpan<float>().ToArray();
-    }
-
-    public static float[] Run(ModelProto model, float[] input) => Run(model, input, out _);
+    /// <summary>A seeded random input in [0, 1) for the model's input.</summary>
+    public float[] Input(int seed) => OrtRunner.RandomInput(InputChannels * Size * Size, seed);
 
     public static long ParameterCount(ModelProto model) =>
         model.Graph.Initializer.Where(t => t.DataType == (int)TensorProto.Types.DataType.Float).Sum(OnnxTensors.ElementCount);
 
-    /// <summary>Zeroes channels of a group in every producer (conv rows, depthwise rows, BN gamma/beta, biases),
-    /// so they carry exactly zero after SiLU.</summary>
-    public static void ZeroChannels(ModelProto model, PruningGroup group, IReadOnlyCollection<int> channels)
+    /// <summary>A float tensor's value info; its shape only when <paramref name="dims"/> are given.</summary>
+    public static ValueInfoProto FloatValue(string name, params long[] dims)
     {
-        var index = new GraphIndex(model.Graph);
-        foreach (var m in group.Members)
+        var tensor = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float };
+        if (dims.Length > 0)
         {
-            var node = model.Graph.Node.First(n => n.Name == m.Node);
-            var zeroPositions = m.Positions.Where((_, i) => channels.Contains(m.Indices[i])).ToHashSet();
-            switch (m.Role)
-            {
-                case MemberRole.ConvOutput or MemberRole.Depthwise:
-                    bool axis1 = node.OpType == "ConvTranspose" && m.Role == MemberRole.ConvOutput;
-                    ZeroAlong(model, index, node.Input[1], axis1 ? 1 : 0, zeroPositions);
-                    if (node.Input.Count > 2) ZeroAlong(model, index, node.Input[2], 0, zeroPositions);
-                    break;
-                case MemberRole.BatchNorm:
-                    ZeroAlong(model, index, node.Input[1], 0, zeroPositions);
-                    ZeroAlong(model, index, node.Input[2], 0, zeroPositions);
-                    break;
-            }
+            tensor.Shape = new TensorShapeProto();
+            foreach (var d in dims) tensor.Shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
         }
-    }
-
-    private static void ZeroAlong(ModelProto model, GraphIndex index, string name, int axis, HashSet<int> positions)
-    {
-        var t = index.Initializer(name)!;
-        var data = OnnxTensors.ToFloatArray(t);
-        var dims = t.Dims.ToArray();
-        long outer = dims.Take(axis).Aggregate(1L, (a, b) => a * b), inner = dims.Skip(axis + 1).Aggregate(1L, (a, b) => a * b);
-        for (long o = 0; o < outer; o++)
-            foreach (var p in positions)
-                Array.Clear(data, (int)((o * dims[axis] + p) * inner), (int)inner);
-        var replacement = OnnxTensors.Float(name, dims, data);
-        int i = model.Graph.Initializer.IndexOf(t);
-        model.Graph.Initializer[i] = replacement;
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensor } };
     }
 
     private string Finish(string path, string x, int cout, bool bn, bool act)
@@ -170,9 +139,13 @@ internal sealed class TinyModel
             Graph.Initializer.Add(OnnxTensors.Float(names[3], [cout], Enumerable.Range(0, cout).Select(_ => (float)(0.5 + _random.NextDouble())).ToArray()));
             x = Add(Node("BatchNormalization", $"{path}.bn", [x, .. names], [$"{path}.bn"], Float("epsilon", 1e-3f)), cout);
         }
-        if (!act) return x;
-        Add(Node("Sigmoid", $"{path}.act.sigmoid", [x], [$"{path}.act.sigmoid"]), cout);
-        return Add(Node("Mul", $"{path}.act", [x, $"{path}.act.sigmoid"], [$"{path}.act"]), cout);
+        return act ? Silu(path, x, cout) : x;
+    }
+
+    private string Silu(string path, string x, int channels)
+    {
+        Add(Node("Sigmoid", $"{path}.act.sigmoid", [x], [$"{path}.act.sigmoid"]), channels);
+        return Add(Node("Mul", $"{path}.act", [x, $"{path}.act.sigmoid"], [$"{path}.act"]), channels);
     }
 
     private string Add(NodeProto node, int channels)
@@ -191,14 +164,9 @@ internal sealed class TinyModel
         return name;
     }
 
-    private static ValueInfoProto Info(string name, params long[] dims)
+    private float Gaussian()
     {
-        var shape = new TensorShapeProto();
-        foreach (var d in dims) shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-        };
+        double u1 = 1 - _random.NextDouble(), u2 = _random.NextDouble();
+        return (float)(Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
     }
 }
