@@ -18,6 +18,7 @@ public sealed class GraphModule : IDisposable
     private readonly Dictionary<string, Parameter> _parameters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor> _buffers = new(StringComparer.Ordinal);
     private readonly List<NodeProto> _nodes;
+    private readonly Dictionary<string, IReadOnlyList<NodeProto>> _plans = new(StringComparer.Ordinal);
 
     public GraphModule(ModelProto model)
     {
@@ -94,9 +95,8 @@ public sealed class GraphModule : IDisposable
         foreach (var (name, b) in _buffers) values[name] = b;
         values[InputName] = input;
         var pending = new HashSet<string>(outputs.Where(o => !values.ContainsKey(o)), StringComparer.Ordinal);
-        foreach (var node in _nodes)
+        foreach (var node in NodesFor(outputs))
         {
-            if (pending.Count == 0) break;
             var args = node.Input.Select(i => i.Length == 0 ? null : values.TryGetValue(i, out var t) ? t
                 : throw new InvalidOperationException($"Node '{node.Name}' reads '{i}', which no earlier node produces.")).ToArray();
             var results = OnnxOps.All[node.OpType](node, args, this);
@@ -110,6 +110,26 @@ public sealed class GraphModule : IDisposable
         }
         if (pending.Count > 0) throw new ArgumentException($"The graph has no tensor named {string.Join(", ", pending.Select(p => $"'{p}'"))}.", nameof(outputs));
         return outputs.ToDictionary(o => o, o => values[o], StringComparer.Ordinal);
+    }
+
+    /// <summary>The nodes the outputs depend on, in graph order (the decode after the Detect convs is skipped when
+    /// only their outputs are asked for). Cached per set of outputs.</summary>
+    private IReadOnlyList<NodeProto> NodesFor(IReadOnlyCollection<string> outputs)
+    {
+        var key = string.Join("\n", outputs.Order(StringComparer.Ordinal));
+        lock (_plans)
+        {
+            if (_plans.TryGetValue(key, out var cached)) return cached;
+            var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+            foreach (var node in _nodes)
+                foreach (var output in node.Output) producer[output] = node;
+            var needed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+            var stack = new Stack<string>(outputs);
+            while (stack.Count > 0)
+                if (producer.TryGetValue(stack.Pop(), out var node) && needed.Add(node))
+                    foreach (var input in node.Input) stack.Push(input);
+            return _plans[key] = _nodes.Where(needed.Contains).ToList();
+        }
     }
 
     internal Tensor Weight(NodeProto node, Tensor weight) => WeightTransform is { } t ? t(node, weight) : weight;
