@@ -19,11 +19,19 @@ public static class GraphDistiller
     /// <summary>Returns <paramref name="student"/> with trained weights (same graph structure).</summary>
     public static ModelProto Distill(ModelProto student, ModelProto teacher, IReadOnlyList<string> imageFiles, DistillationOptions options,
         IProgress<DistillationProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Distill(student, teacher, imageFiles, options, progress, configure: null, cancellationToken);
+        Distill(student, teacher, imageFiles, options, progress, configure: null, epochEnd: null, cancellationToken);
 
-    /// <summary><paramref name="configure"/> prepares the student module before training (e.g. fake quantization).</summary>
+    /// <summary>Distillation with the student fake-quantized as <paramref name="quantization"/> says (QAT); null: float.</summary>
+    public static ModelProto Distill(ModelProto student, ModelProto teacher, IReadOnlyList<string> imageFiles, DistillationOptions options,
+        QuantizationAwareTraining? quantization, IProgress<DistillationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Distill(student, teacher, imageFiles, options, progress,
+            quantization is null ? null : m => FakeQuantization.Apply(m, quantization.QuantizeWeights, quantization.ActivationRanges, quantization.SignedActivations),
+            epochEnd: null, cancellationToken);
+
+    /// <summary><paramref name="configure"/> prepares the student module before training (e.g. fake quantization);
+    /// <paramref name="epochEnd"/> receives the student as it stands after each epoch (benchmarks follow the curve).</summary>
     internal static ModelProto Distill(ModelProto student, ModelProto teacher, IReadOnlyList<string> imageFiles, DistillationOptions options,
-        IProgress<DistillationProgress>? progress, Action<GraphModule>? configure, CancellationToken cancellationToken)
+        IProgress<DistillationProgress>? progress, Action<GraphModule>? configure, Action<int, ModelProto>? epochEnd, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(student);
         ArgumentNullException.ThrowIfNull(teacher);
@@ -84,8 +92,15 @@ public static class GraphDistiller
                         done * (double)options.Batch / elapsed.TotalSeconds, elapsed, elapsed / done * (totalSteps - done)));
                 }
             }
+            if (epochEnd is not null && epoch + 1 < options.Epochs)
+            {
+                studentModule.Eval();
+                epochEnd(epoch + 1, studentModule.WriteTo(student));
+                studentModule.Train();
+            }
         }
         studentModule.Eval();
+        FakeQuantization.Remove(studentModule);
         return studentModule.WriteTo(student);
     }
 }

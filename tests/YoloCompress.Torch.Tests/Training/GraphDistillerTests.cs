@@ -68,6 +68,23 @@ public class GraphDistillerTests
     }
 
     [Fact]
+    public void QuantizationAwareDistillationTrainsThroughTheFakeQuantizersAndReturnsAFloatGraph()
+    {
+        var (teacher, student) = Models.Value;
+        var once = Quick with { Epochs = 1, Batch = 8 };
+        var head = DetectHead.Find(student).Outputs.ToHashSet();
+        var qat = new QuantizationAwareTraining(node => !head.Contains(node.Output[0]),
+            student.Graph.Node.Where(n => n.OpType == "Sigmoid").ToDictionary(n => n.Output[0], _ => (-0.1f, 1f)));
+
+        var plain = GraphDistiller.Distill(student, teacher, TrainImages, once);
+        var quantized = GraphDistiller.Distill(student, teacher, TrainImages, once, qat);
+
+        Assert.Equal(student.Graph.Node, quantized.Graph.Node);
+        Assert.All(quantized.Graph.Initializer, i => Assert.Contains(i.DataType, new[] { 1, 7 })); // float32 or int64, as before
+        Assert.NotEqual(plain.ToByteArray(), quantized.ToByteArray());
+    }
+
+    [Fact]
     public void BadOptionsNameTheSetting()
     {
         var (teacher, student) = Models.Value;

@@ -82,3 +82,22 @@ public class GraphModuleTests
         Assert.True(before.Zip(changed).Max(p => Math.Abs(p.First - p.Second)) > 1e-2, "the written weights did not change the output");
     }
 }
+
+public class ReferenceExportGraphModuleTests
+{
+    /// <summary>The reference exporter's opset-12 graph (BN folded, its own Reshape/Resize forms) runs too.</summary>
+    [Fact]
+    public void TheReferenceExportersGraphMatchesOnnxRuntime()
+    {
+        var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(TestData.Reference("yolov5n-export-opset12.onnx")));
+        var input = Yolov5nGraphs.Letterboxed(TestData.Reference("bus.jpg"), 640);
+        using var module = new GraphModule(model);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var actual = module.Forward(tensor(input, [1, 3, 640, 640])).data<float>().ToArray();
+        var expected = Yolov5nGraphs.RunOnnxRuntime(model, input, 640);
+        Assert.Equal(expected.Length, actual.Length);
+        double worst = expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second) / Math.Max(1, Math.Abs(p.First)));
+        Assert.True(worst <= 1e-4, $"largest scaled difference {worst:G3}");
+    }
+}
