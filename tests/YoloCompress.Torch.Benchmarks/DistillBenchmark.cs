@@ -33,6 +33,7 @@ internal static class DistillBenchmark
             ImageSize = int.Parse(Get("size", "320"), C),
             Batch = int.Parse(Get("batch", "8"), C),
             LearningRate = double.Parse(Get("lr", "0.001"), C),
+            Optimizer = Get("optimizer", "sgd"),
             Seed = int.Parse(Get("seed", "0"), C),
             Threads = threads,
         };
@@ -43,7 +44,8 @@ internal static class DistillBenchmark
         var imagesDir = Path.Combine(shared, "coco128", "images", "train2017");
         var all = Directory.GetFiles(imagesDir, "*.jpg").Order(StringComparer.Ordinal).ToList();
         var trainImages = all.Take(train).ToList();
-        var evalSet = Subset(shared, all.Skip(train).ToList(), $"coco128-from{train}");
+        int evalCount = int.Parse(Get("eval", "1000"), C);
+        var evalSet = Subset(shared, all.Skip(train).Take(evalCount).ToList(), $"coco128-from{train}-{evalCount}");
 
         var sw = Stopwatch.StartNew();
         var teacher = YoloGraphBuilder.Build(CheckpointReader.Read(Path.Combine(shared, "weights", "yolov5n.pt")), 640);

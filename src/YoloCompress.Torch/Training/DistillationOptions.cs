@@ -11,8 +11,13 @@ public sealed record DistillationOptions
 
     public int Batch { get; init; } = 8;
 
-    /// <summary>Peak AdamW learning rate; it decays along a cosine to a tenth of this over the run.</summary>
+    /// <summary>Peak learning rate; it decays along a cosine to a tenth of this over the run.</summary>
     public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>"sgd" (Nesterov momentum 0.9, the default) or "adamw". BatchNorm keeps its running statistics while
+    /// distilling, so a conv's output scales with its weights: SGD's steps follow the gradient's scale, while
+    /// Adam moves every weight by about the learning rate whatever its size, which wrecks the small ones.</summary>
+    public string Optimizer { get; init; } = "sgd";
 
     public int Seed { get; init; }
 
@@ -28,6 +33,7 @@ public sealed record DistillationOptions
         if (ImageSize < 32 || ImageSize % 32 != 0) throw new ArgumentOutOfRangeException(nameof(ImageSize), ImageSize, "DistillImageSize must be a positive multiple of 32.");
         if (Batch < 1) throw new ArgumentOutOfRangeException(nameof(Batch), Batch, "DistillBatch must be at least 1.");
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "DistillLearningRate must be a positive number.");
+        if (Optimizer is not ("sgd" or "adamw")) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "DistillOptimizer must be 'sgd' or 'adamw'.");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must be 0 (default) or more.");
     }
 }

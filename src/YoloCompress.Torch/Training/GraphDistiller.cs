@@ -16,6 +16,8 @@ namespace YoloCompress.Torch.Training;
 /// torch.use_deterministic_algorithms, and a different thread count may change the last bits).</summary>
 public static class GraphDistiller
 {
+    private const double MaxGradientNorm = 10;
+
     /// <summary>Returns <paramref name="student"/> with trained weights (same graph structure).</summary>
     public static ModelProto Distill(ModelProto student, ModelProto teacher, IReadOnlyList<string> imageFiles, DistillationOptions options,
         IProgress<DistillationProgress>? progress = null, CancellationToken cancellationToken = default) =>
@@ -56,7 +58,9 @@ public static class GraphDistiller
         studentModule.Train();
         int stepsPerEpoch = (images.Count + options.Batch - 1) / options.Batch;
         int totalSteps = stepsPerEpoch * options.Epochs;
-        using var optimizer = optim.AdamW(studentModule.Parameters, options.LearningRate, weight_decay: 0);
+        using optim.Optimizer optimizer = options.Optimizer == "adamw"
+            ? optim.AdamW(studentModule.Parameters, options.LearningRate, weight_decay: 0)
+            : optim.SGD(studentModule.Parameters, options.LearningRate, momentum: 0.9, nesterov: true);
         var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, totalSteps, options.LearningRate / 10);
 
         var clock = Stopwatch.StartNew();
@@ -79,15 +83,21 @@ public static class GraphDistiller
                 }
                 var s = studentModule.Forward(input, studentHead.Outputs);
                 var terms = DistillationLoss.Compute(studentHead.Outputs.Select(o => s[o]).ToList(), targets, studentHead.Anchors);
+                float loss = terms.Total.item<float>();
+                if (!float.IsFinite(loss))
+                    throw new InvalidOperationException($"Distillation diverged at epoch {epoch + 1}, step {step + 1} (loss {loss}): lower DistillLearningRate (now {options.LearningRate}).");
                 optimizer.zero_grad();
                 terms.Total.backward();
+                // As YOLOv5 trains: a bounded step, so one batch with an outsized gradient (pruned layers whose
+                // BN variance is tiny amplify it) cannot throw the weights off.
+                nn.utils.clip_grad_norm_(studentModule.Parameters, MaxGradientNorm);
                 optimizer.step();
                 schedule.step();
                 done++;
                 if (progress is not null)
                 {
                     var elapsed = clock.Elapsed;
-                    progress.Report(new DistillationProgress(epoch + 1, options.Epochs, step + 1, stepsPerEpoch, terms.Total.item<float>(),
+                    progress.Report(new DistillationProgress(epoch + 1, options.Epochs, step + 1, stepsPerEpoch, loss,
                         terms.Box.item<float>(), terms.Objectness.item<float>(), terms.Class.item<float>(),
                         done * (double)options.Batch / elapsed.TotalSeconds, elapsed, elapsed / done * (totalSteps - done)));
                 }

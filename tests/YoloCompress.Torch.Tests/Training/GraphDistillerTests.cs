@@ -18,7 +18,7 @@ public class GraphDistillerTests
         return (teacher, student);
     });
 
-    private static readonly DistillationOptions Quick = new() { Epochs = 3, ImageSize = 96, Batch = 4, LearningRate = 5e-4, Seed = 7, Threads = 2 };
+    private static readonly DistillationOptions Quick = new() { Epochs = 3, ImageSize = 96, Batch = 4, LearningRate = 1e-3, Seed = 7, Threads = 2 };
 
     private static IReadOnlyList<string> TrainImages => Enumerable.Range(0, 8).Select(Yolov5nGraphs.Coco).ToList();
 
