@@ -101,3 +101,19 @@ public class ReferenceExportGraphModuleTests
         Assert.True(worst <= 1e-4, $"largest scaled difference {worst:G3}");
     }
 }
+
+public class DetectHeadTests
+{
+    [Fact]
+    public void TheDetectConvsAreFoundInOurGraphAndInTheReferenceExport()
+    {
+        var ours = DetectHead.Find(Yolov5nGraphs.Working(320));
+        var reference = DetectHead.Find(Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(TestData.Reference("yolov5n-export-opset12.onnx"))));
+        foreach (var head in new[] { ours, reference })
+        {
+            Assert.Equal(3, head.Outputs.Count);
+            Assert.Equal(3, head.Anchors);
+            Assert.Equal(80, head.Classes);
+        }
+    }
+}
