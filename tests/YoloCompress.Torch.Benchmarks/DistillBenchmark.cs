@@ -1,3 +1,4 @@
+using YoloCompress.Core.Recovery;
 using System.Diagnostics;
 using System.Globalization;
 using Google.Protobuf;
@@ -56,7 +57,8 @@ internal static class DistillBenchmark
         else
         {
             var pruner = new ChannelPruner(teacher, CalibrationImages.Letterboxed(trainImages, 640), threads);
-            pruned = pruner.Prune(new PruneOptions { Ratio = ratio }).Model;
+            var sliced = pruner.Prune(new PruneOptions { Ratio = ratio });
+            pruned = new CalibrationRecovery(pruner).Recover(sliced, new RecoveryOptions()).Model; // as the pipeline does
             AtomicFile.WriteAllBytes(prunedPath, pruned.ToByteArray());
         }
         Console.WriteLine(string.Create(C, $"pruned {ratio:P0} uniformly (default criterion, calibration recovery on {train} images) in {sw.Elapsed.TotalSeconds:0} s ({prunedPath})"));

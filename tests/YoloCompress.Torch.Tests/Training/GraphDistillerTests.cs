@@ -14,7 +14,7 @@ public class GraphDistillerTests
     private static readonly Lazy<(ModelProto Teacher, ModelProto Student)> Models = new(() =>
     {
         var teacher = Yolov5nGraphs.Working(320);
-        var student = new ChannelPruner(teacher).Prune(new PruneOptions { Ratio = 0.25, Criterion = "l1", Recovery = false }).Model;
+        var student = new ChannelPruner(teacher).Prune(new PruneOptions { Ratio = 0.25, Criterion = PruneCriterion.L1 }).Model;
         return (teacher, student);
     });
 
