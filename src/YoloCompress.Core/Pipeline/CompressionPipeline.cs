@@ -3,6 +3,7 @@ using Onnx;
 using YoloCompress.Core.Calibration;
 using YoloCompress.Core.Graph;
 using YoloCompress.Core.IO;
+using YoloCompress.Core.OnnxModel;
 using YoloCompress.Core.Pruning;
 using YoloCompress.Core.Quantization;
 
@@ -17,6 +18,7 @@ public static class CompressionPipeline
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = request.Settings;
+        OpsetConversion.CheckQuantization(settings.Opset, settings.Quantization);
         var onnxPath = Path.Combine(request.OutputDirectory, request.OutputName + ".onnx");
         var metadataPath = Path.Combine(request.OutputDirectory, request.OutputName + ".yolo.json");
 
@@ -46,7 +48,8 @@ public static class CompressionPipeline
         var quantized = ModelQuantizer.Quantize(folded, settings, calibration, cancellation);
         var output = quantized.Model;
         CopyMetadata(baseline, output);
-        var bytes = output.ToByteArray();
+        output = OpsetConversion.Convert(output, settings.Opset);
+        var bytes = OnnxSerializer.Serialize(output);
 
         progress?.Report("measure the compressed model");
         var after = Measure(output, bytes, validation, cancellation);

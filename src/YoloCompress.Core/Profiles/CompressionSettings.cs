@@ -66,4 +66,9 @@ public sealed record CompressionSettings
 
     /// <summary>Latency budget in milliseconds at one thread; a warning only.</summary>
     public double? MaxLatency { get; init; }
+
+    // ---- emit ------------------------------------------------------------------------------
+
+    /// <summary>ONNX opset of the emitted model, 12 (the reference exporter's default) to 26; int8 needs 13 or later. Default 17.</summary>
+    public int Opset { get; init; } = OnnxModel.OpsetConversion.DefaultOpset;
 }

@@ -58,6 +58,7 @@ public static class SettingDefinitions
         Define("MaxSize", (s, v) => s with { MaxSize = SettingValues.IsNone(v) ? null : SettingValues.Size(v) }, s => s.MaxSize),
         Define("MaxMapDrop", (s, v) => s with { MaxMapDrop = SettingValues.IsNone(v) ? null : SettingValues.Number(v, 0, 1) }, s => s.MaxMapDrop),
         Define("MaxLatency", (s, v) => s with { MaxLatency = SettingValues.IsNone(v) ? null : SettingValues.Milliseconds(v) }, s => s.MaxLatency),
+        Define("Opset", (s, v) => s with { Opset = SettingValues.Integer(v, OnnxModel.OpsetConversion.Minimum, OnnxModel.OpsetConversion.Maximum) }, s => s.Opset),
     }.OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
 
     private static readonly Dictionary<string, SettingDefinition> ByName =
