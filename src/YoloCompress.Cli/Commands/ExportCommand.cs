@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using YoloCompress.Core.Graph;
+using YoloCompress.Core.OnnxModel;
 
 namespace YoloCompress.Cli.Commands;
 
@@ -12,21 +13,26 @@ internal static class ExportCommand
         var model = new Argument<string>("MODEL") { Description = "An ultralytics .pt checkpoint." };
         var output = new Option<string>("--output", "-o") { Description = "The .onnx file to write.", Required = true };
         var size = new Option<int?>("--img") { Description = "Square input size; default the checkpoint's (its training size, 1280 for P6/P7, else 640)." };
+        var opset = new Option<int>("--opset")
+        {
+            Description = $"ONNX opset, {OpsetConversion.Minimum} (the reference exporter's default) to {OpsetConversion.Maximum}. Setting Opset.",
+            DefaultValueFactory = _ => OpsetConversion.DefaultOpset,
+        };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
-        var command = new Command("export", "Write a float32 ONNX model (BatchNorm folded, boxes decoded in pixels).") { model, output, size, json };
-        command.SetAction(r => CliRun.Guard(() => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(size), r.GetValue(json))));
+        var command = new Command("export", "Write a float32 ONNX model (BatchNorm folded, boxes decoded in pixels).") { model, output, size, opset, json };
+        command.SetAction(r => CliRun.Guard(() => Run(r.GetValue(model)!, r.GetValue(output)!, r.GetValue(size), r.GetValue(opset), r.GetValue(json))));
         return command;
     }
 
-    private static int Run(string ptPath, string onnxPath, int? inputSize, bool asJson)
+    private static int Run(string ptPath, string onnxPath, int? inputSize, int opset, bool asJson)
     {
         var clock = Stopwatch.StartNew();
-        var exported = OnnxExport.Export(ptPath, onnxPath, inputSize);
+        var exported = OnnxExport.Export(ptPath, onnxPath, inputSize, opset);
         var seconds = clock.Elapsed.TotalSeconds;
         var output = exported.Graph.Output[0];
         var shape = string.Join(",", output.Type.TensorType.Shape.Dim.Select(d => d.DimParam is { Length: > 0 } p ? p : d.DimValue.ToString()));
         if (asJson)
-            CliRun.WriteJson(new { output = onnxPath, bytes = new FileInfo(onnxPath).Length, outputShape = shape, seconds = Math.Round(seconds, 3) });
+            CliRun.WriteJson(new { output = onnxPath, bytes = new FileInfo(onnxPath).Length, outputShape = shape, opset, seconds = Math.Round(seconds, 3) });
         else
             Console.WriteLine($"wrote {onnxPath} ({new FileInfo(onnxPath).Length:N0} bytes, {output.Name} [{shape}]) in {seconds:F2} s");
         return 0;

@@ -23,6 +23,8 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor ProfileHidesBuiltIn = Error("YC0006", "A profile in yolocompress.json reuses a built-in profile name");
     public static readonly DiagnosticDescriptor UnusedProfileInvalid = Warning("YC0007", "A profile in yolocompress.json that this run does not use has a mistake");
 
+    public static readonly DiagnosticDescriptor OpsetTooOld = Error("YC0008", "The model needs an operator that the Opset setting does not have");
+
     // ---- inputs: YC0010-YC0019 ---------------------------------------------------------------
     public static readonly DiagnosticDescriptor ModelNotFound = Error("YC0010", "Model file not found");
     public static readonly DiagnosticDescriptor UnsupportedModel = Error("YC0011", "Model file is not a .pt checkpoint or an .onnx model");

@@ -1,7 +1,7 @@
-using Google.Protobuf;
 using Onnx;
 using YoloCompress.Core.Checkpoints;
 using YoloCompress.Core.IO;
+using YoloCompress.Core.OnnxModel;
 
 namespace YoloCompress.Core.Graph;
 
@@ -9,12 +9,13 @@ namespace YoloCompress.Core.Graph;
 public static class OnnxExport
 {
     /// <summary>Reads <paramref name="ptPath"/>, builds the graph at <paramref name="inputSize"/>, folds BN into the
-    /// convolutions and writes <paramref name="onnxPath"/> atomically. The same checkpoint and size always give
-    /// the same bytes. Returns the written model.</summary>
-    public static ModelProto Export(string ptPath, string onnxPath, int? inputSize = null)
+    /// convolutions, moves it to <paramref name="opset"/> and writes <paramref name="onnxPath"/> atomically. The same
+    /// checkpoint, size and opset always give the same bytes. Returns the written model.</summary>
+    public static ModelProto Export(string ptPath, string onnxPath, int? inputSize = null, int opset = OpsetConversion.DefaultOpset)
     {
         var model = BatchNormFolding.Fold(YoloGraphBuilder.Build(CheckpointReader.Read(ptPath), inputSize));
-        AtomicFile.WriteAllBytes(onnxPath, model.ToByteArray());
+        model = OpsetConversion.Convert(model, opset);
+        AtomicFile.WriteAllBytes(onnxPath, OnnxSerializer.Serialize(model));
         return model;
     }
 }

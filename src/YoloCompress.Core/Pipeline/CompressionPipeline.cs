@@ -3,6 +3,7 @@ using Onnx;
 using YoloCompress.Core.Calibration;
 using YoloCompress.Core.Graph;
 using YoloCompress.Core.IO;
+using YoloCompress.Core.OnnxModel;
 using YoloCompress.Core.Pruning;
 using YoloCompress.Core.Quantization;
 using YoloCompress.Core.Recovery;
@@ -18,6 +19,8 @@ public static class CompressionPipeline
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = request.Settings;
+        var mode = settings.Quantization.Mode;
+        OpsetConversion.CheckQuantization(settings.Opset, mode.ToSettingName(), mode is QuantizationMode.Int8 or QuantizationMode.Int8WeightOnly);
         var onnxPath = Path.Combine(request.OutputDirectory, request.OutputName + ".onnx");
         var metadataPath = Path.Combine(request.OutputDirectory, request.OutputName + ".yolo.json");
 
@@ -55,7 +58,8 @@ public static class CompressionPipeline
         var quantized = ModelQuantizer.Quantize(folded, settings.Quantization, settings.Calibration, calibration, cancellation);
         var output = quantized.Model;
         CopyMetadata(baseline, output);
-        var bytes = output.ToByteArray();
+        output = OpsetConversion.Convert(output, settings.Opset);
+        var bytes = OnnxSerializer.Serialize(output);
 
         progress?.Report("measure the compressed model");
         var after = Measure(output, bytes, validation, cancellation);

@@ -1,4 +1,5 @@
 using YoloCompress.Core.Calibration;
+using YoloCompress.Core.OnnxModel;
 using YoloCompress.Core.Pruning;
 using YoloCompress.Core.Quantization;
 using YoloCompress.Core.Recovery;
@@ -53,4 +54,9 @@ public sealed record CompressionSettings
         return ChannelImportance.Create(Pruning.Criterion).NeedsCalibration
             ? $"PruneRatio {ratio} with PruneCriterion {Pruning.Criterion.ToSettingName()}" : null;
     }
+
+    // ---- emit ------------------------------------------------------------------------------
+
+    /// <summary>ONNX opset of the emitted model, 12 (the reference exporter's default) to 26; int8 needs 13 or later. Default 17.</summary>
+    public int Opset { get; init; } = OpsetConversion.DefaultOpset;
 }

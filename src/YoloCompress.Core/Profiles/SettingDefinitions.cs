@@ -1,5 +1,6 @@
 using System.Text.Json;
 using YoloCompress.Core.Calibration;
+using YoloCompress.Core.OnnxModel;
 using YoloCompress.Core.Patterns;
 using YoloCompress.Core.Pruning;
 using YoloCompress.Core.Quantization;
@@ -65,6 +66,8 @@ public static class SettingDefinitions
         new("MaxSize", (s, v) => s with { MaxSize = SettingValues.IsNone(v) ? null : SettingValues.Size(v) }, (w, s) => WriteOptional(w, "MaxSize", s.MaxSize)),
         new("MaxMapDrop", (s, v) => s with { MaxMapDrop = SettingValues.IsNone(v) ? null : SettingValues.Number(v, 0, 1) }, (w, s) => WriteOptional(w, "MaxMapDrop", s.MaxMapDrop)),
         new("MaxLatency", (s, v) => s with { MaxLatency = SettingValues.IsNone(v) ? null : SettingValues.Milliseconds(v) }, (w, s) => WriteOptional(w, "MaxLatency", s.MaxLatency)),
+        new("Opset", (s, v) => s with { Opset = SettingValues.Integer(v, OpsetConversion.Minimum, OpsetConversion.Maximum) },
+            (w, s) => w.WriteNumber("Opset", s.Opset)),
     }.OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
 
     private static readonly Dictionary<string, SettingDefinition> ByName =

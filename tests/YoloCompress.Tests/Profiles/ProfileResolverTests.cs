@@ -193,7 +193,7 @@ public sealed class ProfileResolverTests : IDisposable
             ["ActivationType"] = "int8", ["Calibration"] = "mse", ["CalibrationCount"] = "8", ["CalibrationPercentile"] = "99.9",
             ["InputSize"] = "320", ["KeepFloat"] = "model.0*", ["MaxLatency"] = "20ms", ["MaxMapDrop"] = "0.01", ["MaxSize"] = "2MB",
             ["PruneCriterion"] = "l1", ["PruneOverrides"] = "model.2*=0.3", ["PruneProtect"] = "model.24*", ["PruneRatio"] = "0.1",
-            ["PruneRecovery"] = "false", ["PruneRoundTo"] = "4", ["PruneScope"] = "global", ["Quantization"] = "fp16",
+            ["Opset"] = "13", ["PruneRecovery"] = "false", ["PruneRoundTo"] = "4", ["PruneScope"] = "global", ["Quantization"] = "fp16",
         };
         Assert.Equal(samples.Keys.Order(StringComparer.Ordinal), SettingDefinitions.All.Select(d => d.Name));
         var defaults = Keys(CanonicalSettingsJson.Write(new CompressionSettings()));
