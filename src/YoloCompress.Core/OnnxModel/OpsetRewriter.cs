@@ -1,5 +1,4 @@
 using Onnx;
-using YoloCompress.Core.Quantization;
 
 namespace YoloCompress.Core.OnnxModel;
 

@@ -1,6 +1,6 @@
 using Onnx;
 
-namespace YoloCompress.Core.Quantization;
+namespace YoloCompress.Core.OnnxModel;
 
 /// <summary>Hands out node and tensor names not yet used in a graph: the wanted name when free,
 /// else the name with _1, _2... Deterministic, as names depend only on the graph and call order.</summary>
