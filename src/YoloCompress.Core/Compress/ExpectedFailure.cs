@@ -2,10 +2,9 @@ using YoloCompress.Core.Diagnostics;
 
 namespace YoloCompress.Core.Compress;
 
-/// <summary>Which exceptions are the input's fault (the coded <see cref="YoloCompressException"/>s, checkpoint and
-/// graph errors among them; a damaged image, a file
-/// that cannot be read, a setting a stage refuses) and so end in a one-line message naming what is wrong; any
-/// other exception is a bug in the tool, reported with its stack trace.</summary>
+/// <summary>Which exceptions are the input's fault and so end in a one-line message naming what is wrong: the coded
+/// <see cref="YoloCompressException"/>s (checkpoint and graph errors among them), a damaged image, a file that cannot
+/// be read, a setting a stage refuses. Any other exception is a bug in the tool, reported with its stack trace.</summary>
 public static class ExpectedFailure
 {
     public static bool Is(Exception e) => e is YoloCompressException

@@ -79,10 +79,6 @@ public static class SettingDefinitions
     /// <summary>Setting names for messages: "ActivationType, Calibration, ...".</summary>
     public static string NameList => string.Join(", ", All.Select(d => d.Name));
 
-    /// <summary>The accepted values of an enum setting, in declaration order (for help texts and messages).</summary>
-    public static IReadOnlyList<string> ValuesOf<T>(Func<T, string> name) where T : struct, Enum =>
-        Enum.GetValues<T>().Select(name).ToArray();
-
     private static int InputSize(string text)
     {
         var size = SettingValues.Integer(text, LargestStride, 4096);

@@ -1,5 +1,4 @@
 using Onnx;
-using YoloCompress.Core.Calibration;
 using YoloCompress.Core.Pruning;
 
 namespace YoloCompress.Core.Recovery;
