@@ -15,5 +15,6 @@ internal static class CommandCatalog
         CompressCommand.Create(),
         PruneCommand.Create(),
         SensitivityCommand.Create(),
+        InitCommand.Create(),
     };
 }

@@ -14,6 +14,7 @@ public class CoreLayeringTests
         ["Diagnostics"],
         ["IO", "Patterns", "OnnxModel"],
         ["Checkpoints"],
+        ["Initialization"],
         ["Graph"],
         ["Evaluation"],
         ["Calibration"],

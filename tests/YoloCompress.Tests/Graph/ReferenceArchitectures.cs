@@ -1,4 +1,5 @@
 using YoloCompress.Core.Checkpoints;
+using YoloCompress.Core.Initialization;
 
 namespace YoloCompress.Tests.Graph;
 
@@ -7,25 +8,11 @@ namespace YoloCompress.Tests.Graph;
 internal static class ReferenceArchitectures
 {
     private static readonly double[][] P5Anchors = { new double[] { 10, 13, 16, 30, 33, 23 }, new double[] { 30, 61, 62, 45, 59, 119 }, new double[] { 116, 90, 156, 198, 373, 326 } };
-    private static readonly double[][] P6Anchors =
-    {
-        new double[] { 19, 27, 44, 40, 38, 94 }, new double[] { 96, 68, 86, 152, 180, 137 },
-        new double[] { 140, 301, 303, 264, 238, 542 }, new double[] { 436, 615, 739, 380, 925, 792 },
-    };
-
     public static readonly float[] P5Strides = { 8, 16, 32 };
     public static readonly float[] P6Strides = { 8, 16, 32, 64 };
 
-    /// <summary>v6.0-v7.0 yolov5{n,s,m,l,x}.yaml: 6x6 stem Conv, C3, SPPF.</summary>
-    public static ModelArchitecture V6(double gd, double gw, int nc = 80) => Arch(nc, gd, gw, P5Anchors,
-        L(-1, 1, "Conv", 64, 6, 2, 2), L(-1, 1, "Conv", 128, 3, 2), L(-1, 3, "C3", 128), L(-1, 1, "Conv", 256, 3, 2),
-        L(-1, 6, "C3", 256), L(-1, 1, "Conv", 512, 3, 2), L(-1, 9, "C3", 512), L(-1, 1, "Conv", 1024, 3, 2),
-        L(-1, 3, "C3", 1024), L(-1, 1, "SPPF", 1024, 5),
-        L(-1, 1, "Conv", 512, 1, 1), Up(), L(new[] { -1, 6 }, 1, "Concat", 1), L(-1, 3, "C3", 512, "False"),
-        L(-1, 1, "Conv", 256, 1, 1), Up(), L(new[] { -1, 4 }, 1, "Concat", 1), L(-1, 3, "C3", 256, "False"),
-        L(-1, 1, "Conv", 256, 3, 2), L(new[] { -1, 14 }, 1, "Concat", 1), L(-1, 3, "C3", 512, "False"),
-        L(-1, 1, "Conv", 512, 3, 2), L(new[] { -1, 10 }, 1, "Concat", 1), L(-1, 3, "C3", 1024, "False"),
-        L(new[] { 17, 20, 23 }, 1, "Detect", "nc", "anchors"));
+    /// <summary>v6.0-v7.0 yolov5{n,s,m,l,x}.yaml (6x6 stem Conv, C3, SPPF) at any multiples: the yaml init writes.</summary>
+    public static ModelArchitecture V6(double gd, double gw, int nc = 80) => WithMultiples(StandardArchitectures.Yaml("yolov5l", nc), gd, gw);
 
     /// <summary>v1.0-v3.1 (BottleneckCSP) or v4.0-v5.0 (C3) yolov5{s,m,l,x}.yaml: Focus stem, SPP(5, 9, 13).</summary>
     public static ModelArchitecture V3V5(double gd, double gw, string csp, int nc = 80) => Arch(nc, gd, gw, P5Anchors,
@@ -38,18 +25,15 @@ internal static class ReferenceArchitectures
         L(-1, 1, "Conv", 512, 3, 2), L(new[] { -1, 10 }, 1, "Concat", 1), L(-1, 3, csp, 1024, "False"),
         L(new[] { 17, 20, 23 }, 1, "Detect", "nc", "anchors"));
 
-    /// <summary>v6.0-v7.0 models/hub/yolov5{n,s,m,l,x}6.yaml: P3-P6 heads, stride 64.</summary>
-    public static ModelArchitecture V6P6(double gd, double gw, int nc = 80) => Arch(nc, gd, gw, P6Anchors,
-        L(-1, 1, "Conv", 64, 6, 2, 2), L(-1, 1, "Conv", 128, 3, 2), L(-1, 3, "C3", 128), L(-1, 1, "Conv", 256, 3, 2),
-        L(-1, 6, "C3", 256), L(-1, 1, "Conv", 512, 3, 2), L(-1, 9, "C3", 512), L(-1, 1, "Conv", 768, 3, 2),
-        L(-1, 3, "C3", 768), L(-1, 1, "Conv", 1024, 3, 2), L(-1, 3, "C3", 1024), L(-1, 1, "SPPF", 1024, 5),
-        L(-1, 1, "Conv", 768, 1, 1), Up(), L(new[] { -1, 8 }, 1, "Concat", 1), L(-1, 3, "C3", 768, "False"),
-        L(-1, 1, "Conv", 512, 1, 1), Up(), L(new[] { -1, 6 }, 1, "Concat", 1), L(-1, 3, "C3", 512, "False"),
-        L(-1, 1, "Conv", 256, 1, 1), Up(), L(new[] { -1, 4 }, 1, "Concat", 1), L(-1, 3, "C3", 256, "False"),
-        L(-1, 1, "Conv", 256, 3, 2), L(new[] { -1, 20 }, 1, "Concat", 1), L(-1, 3, "C3", 512, "False"),
-        L(-1, 1, "Conv", 512, 3, 2), L(new[] { -1, 16 }, 1, "Concat", 1), L(-1, 3, "C3", 768, "False"),
-        L(-1, 1, "Conv", 768, 3, 2), L(new[] { -1, 12 }, 1, "Concat", 1), L(-1, 3, "C3", 1024, "False"),
-        L(new[] { 23, 26, 29, 32 }, 1, "Detect", "nc", "anchors"));
+    /// <summary>v6.0-v7.0 models/hub/yolov5{n,s,m,l,x}6.yaml (P3-P6 heads, stride 64) at any multiples.</summary>
+    public static ModelArchitecture V6P6(double gd, double gw, int nc = 80) => WithMultiples(StandardArchitectures.Yaml("yolov5l6", nc), gd, gw);
+
+    private static ModelArchitecture WithMultiples(Dictionary<object, object?> yaml, double gd, double gw)
+    {
+        yaml["depth_multiple"] = gd;
+        yaml["width_multiple"] = gw;
+        return ModelArchitecture.FromYaml(yaml);
+    }
 
     /// <summary>A yaml given as layers; indices are assigned in order. <paramref name="anchors"/> null means
     /// the integer form (<c>anchors: 3</c>).</summary>
