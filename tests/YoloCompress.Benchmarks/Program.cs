@@ -14,6 +14,8 @@ var commands = new Dictionary<string, Func<string[], int>>(StringComparer.Ordina
     ["latency"] = InterleavedLatency.Run,
     ["sizes"] = Sizes.Run,
     ["fuzz"] = FuzzBenchmark.Run,
+    ["scale"] = ScaleBenchmark.Run,
+    [ScaleBenchmark.ChildCommand] = ScaleBenchmark.Child,
 };
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))
 {
