@@ -37,20 +37,28 @@ internal static class BatchNormReestimation
 
     /// <summary>Corrects <paramref name="pruned"/> in place, in waves: a layer is measured only once every
     /// matched layer upstream of it has been corrected, so corrections never compound (correcting all layers
-    /// from one measurement over-corrects downstream layers for what their inputs already regained). Each wave
-    /// runs the model only as far as its layers. Layers no removed channel reaches are skipped.</summary>
+    /// from one measurement over-corrects downstream layers for what their inputs already regained). The model
+    /// runs once, segment by segment between waves (<see cref="SegmentedForward"/>), over the images: cost one
+    /// forward pass per image, not one per wave. Layers no removed channel reaches are skipped.</summary>
     public static void Apply(ModelProto pruned, IReadOnlyList<string> tensors, ChannelStatistics original,
-        IReadOnlyDictionary<string, int[]> keptPositions, IEnumerable<float[]> calibration, int threads)
+        IReadOnlyDictionary<string, int[]> keptPositions, IReadOnlyList<float[]> images, int threads)
     {
-        var waves = Waves(pruned.Graph, tensors, keptPositions.Keys.ToHashSet());
-        foreach (var wave in waves)
+        var (waves, segmentOf) = Plan(pruned.Graph, tensors, keptPositions.Keys.ToHashSet());
+        if (waves.Count == 0) return;
+        var producers = new GraphIndex(pruned.Graph);
+        var waveAfter = waves.ToDictionary(w => segmentOf[producers.Producer(w[0])!]);
+        var forward = new SegmentedForward(pruned, waves.SelectMany(w => w).ToArray(), n => segmentOf[n], images, threads);
+        for (int s = 0; s < forward.SegmentCount; s++)
         {
-            var current = ChannelStatistics.Collect(Truncate(pruned, wave), wave, calibration, threads);
+            forward.Run(s);
+            if (!waveAfter.TryGetValue(s, out var wave)) continue;
             var index = new GraphIndex(pruned.Graph);
             foreach (var tensor in wave)
             {
+                var (values, shape) = forward[tensor];
+                var now = new ChannelMoments((int)shape[1]);
+                foreach (var image in values) now.Add(tensor, image, shape);
                 var before = original[tensor]!;
-                var now = current[tensor]!;
                 var kept = keptPositions.GetValueOrDefault(tensor);
                 var scale = new double[now.Channels];
                 var shift = new double[now.Channels];
@@ -64,21 +72,26 @@ internal static class BatchNormReestimation
                     shift[c] = before.Mean(p) - a * now.Mean(c);
                     identity &= a == 1 && shift[c] == 0;
                 }
-                if (!identity) Correct(pruned.Graph, index, index.Producer(tensor)!, scale, shift);
+                if (identity) continue;
+                Correct(pruned.Graph, index, index.Producer(tensor)!, scale, shift);
+                forward.Correct(tensor, scale, shift);
             }
         }
     }
 
     /// <summary>Matched tensors reached by removed channels, grouped so that each group only depends on
-    /// matched tensors of earlier groups.</summary>
-    internal static List<string[]> Waves(GraphProto graph, IReadOnlyList<string> tensors, IReadOnlySet<string> sliced)
+    /// matched tensors of earlier groups; and each node's segment, the matched depth of its inputs (a wave's
+    /// tensors are all produced in the segment just before the next wave's).</summary>
+    internal static (List<string[]> Waves, Dictionary<NodeProto, int> SegmentOf) Plan(GraphProto graph, IReadOnlyList<string> tensors, IReadOnlySet<string> sliced)
     {
         var matched = tensors.ToHashSet();
         var depth = new Dictionary<string, int>();
+        var segmentOf = new Dictionary<NodeProto, int>(ReferenceEqualityComparer.Instance);
         var affected = new HashSet<string>(sliced);
         foreach (var node in graph.Node)
         {
             int d = node.Input.Select(i => depth.GetValueOrDefault(i)).DefaultIfEmpty(0).Max();
+            segmentOf[node] = d;
             bool reached = node.Input.Any(affected.Contains);
             foreach (var output in node.Output)
             {
@@ -86,37 +99,8 @@ internal static class BatchNormReestimation
                 if (reached) affected.Add(output);
             }
         }
-        return tensors.Where(affected.Contains).GroupBy(t => depth[t]).OrderBy(g => g.Key).Select(g => g.ToArray()).ToList();
-    }
-
-    /// <summary>The part of the model that computes <paramref name="outputs"/>, with them as its outputs.
-    /// Nodes and initializers are shared with the model, not copied.</summary>
-    private static ModelProto Truncate(ModelProto model, IReadOnlyCollection<string> outputs)
-    {
-        var producers = new Dictionary<string, NodeProto>();
-        foreach (var node in model.Graph.Node)
-            foreach (var o in node.Output) producers[o] = node;
-        var needed = new HashSet<NodeProto>();
-        var stack = new Stack<string>(outputs);
-        while (stack.Count > 0)
-        {
-            if (!producers.TryGetValue(stack.Pop(), out var node) || !needed.Add(node)) continue;
-            foreach (var input in node.Input) stack.Push(input);
-        }
-        var inputs = needed.SelectMany(n => n.Input).ToHashSet();
-        var graph = new GraphProto { Name = model.Graph.Name };
-        graph.Node.AddRange(model.Graph.Node.Where(needed.Contains));
-        graph.Initializer.AddRange(model.Graph.Initializer.Where(i => inputs.Contains(i.Name)));
-        graph.Input.AddRange(model.Graph.Input.Where(i => inputs.Contains(i.Name)));
-        foreach (var name in outputs)
-            graph.Output.Add(new ValueInfoProto
-            {
-                Name = name,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
-            });
-        var truncated = new ModelProto { IrVersion = model.IrVersion, Graph = graph };
-        truncated.OpsetImport.AddRange(model.OpsetImport);
-        return truncated;
+        var waves = tensors.Where(affected.Contains).GroupBy(t => depth[t]).OrderBy(g => g.Key).Select(g => g.ToArray()).ToList();
+        return (waves, segmentOf);
     }
 
     /// <summary>Makes the node's output y into scale*y + shift, channel by channel.</summary>

@@ -29,7 +29,7 @@ public sealed class CalibrationRecovery(ChannelPruner unpruned) : IRecovery
         cancellation.ThrowIfCancellationRequested();
         if (options.MatchStatistics)
         {
-            // Decoded once: every wave of the matching runs the model over these images again.
+            // Decoded once: the matching keeps activations of these images between its waves.
             var images = calibration.Take(options.MatchImages).ToArray();
             var tensors = MatchedTensors(options.MatchDetectOutputs);
             if (!_matchStatistics.TryGetValue(options.MatchImages, out var original))
