@@ -93,7 +93,11 @@ internal sealed class SegmentedForward
             }
         }
         for (int o = 0; o < outputs.Length; o++) _kept[outputs[o]] = (values[o], shapes[o]);
-        foreach (var name in _kept.Keys.Where(k => _lastUse.GetValueOrDefault(k, -1) <= s).ToList()) _kept.Remove(name);
+        var dropped = _kept.Keys.Where(k => _lastUse.GetValueOrDefault(k, -1) <= s).ToList();
+        foreach (var name in dropped) _kept.Remove(name);
+        // The kept arrays are large-object-heap blocks, collected only by full collections: without one, the
+        // working set would hold every segment's dropped activations.
+        if (dropped.Count > 0) GC.Collect();
     }
 
     /// <summary>The kept values of a tensor, image by image, and its shape.</summary>
@@ -141,6 +145,8 @@ internal sealed class SegmentedForward
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = _threads,
+            // One session a segment: an arena per session would keep each segment's peak until the process ends.
+            EnableCpuMemArena = false,
         };
         return new InferenceSession(model.ToByteArray(), options);
     }
