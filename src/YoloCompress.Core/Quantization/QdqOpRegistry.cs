@@ -49,6 +49,8 @@ public sealed class QdqOpRegistry
         ["AveragePool"] = QdqOpKind.Elementwise,
         ["GlobalAveragePool"] = QdqOpKind.Elementwise,
         ["LeakyRelu"] = QdqOpKind.Elementwise,
+        // Not fused by ORT: a SiLU written as one node (SiluAsQuickGelu) runs float between its DQ and Q.
+        ["QuickGelu"] = QdqOpKind.Elementwise,
         ["MaxPool"] = QdqOpKind.PassThrough,
         ["Resize"] = QdqOpKind.PassThrough,
         ["Reshape"] = QdqOpKind.PassThrough,
