@@ -37,6 +37,10 @@ public sealed class RuntimeGraphReport
     /// <summary>Transposes and NCHWc reorders, each as "Transpose name: producer -> consumers".</summary>
     public required IReadOnlyList<string> LayoutNodes { get; init; }
 
+    /// <summary>Transposes between two integer kernels (producer and every consumer integer), named like
+    /// <see cref="LayoutNodes"/>: layout the NHWC transformer could not push out of the integer region.</summary>
+    public required IReadOnlyList<string> StrayTransposes { get; init; }
+
     /// <summary>Float nodes sandwiched between integer kernels (DQ before, Q after), in graph order.</summary>
     public required IReadOnlyList<FloatIsland> FloatIslands { get; init; }
 
@@ -73,6 +77,7 @@ public sealed class RuntimeGraphReport
         var floats = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var layout = new List<string>();
         var islands = new List<FloatIsland>();
+        var stray = new List<string>();
         int quantize = 0, dequantize = 0;
         foreach (var node in graph.Node)
         {
@@ -81,7 +86,10 @@ public sealed class RuntimeGraphReport
                 case Kind.Integer: integer[node.OpType] = integer.GetValueOrDefault(node.OpType) + 1; break;
                 case Kind.Quantize: quantize++; break;
                 case Kind.Dequantize: dequantize++; break;
-                case Kind.Layout: layout.Add(DescribeLayout(node, index)); break;
+                case Kind.Layout:
+                    layout.Add(DescribeLayout(node, index));
+                    if (node.OpType == "Transpose" && IsStray(node, index)) stray.Add(layout[^1]);
+                    break;
                 default:
                     floats[node.OpType] = floats.GetValueOrDefault(node.OpType) + 1;
                     if (IsIsland(node, index)) islands.Add(new FloatIsland(node.Name, node.OpType));
@@ -91,14 +99,14 @@ public sealed class RuntimeGraphReport
         return new RuntimeGraphReport
         {
             IntegerKernels = integer, FloatNodes = floats, QuantizeLinear = quantize, DequantizeLinear = dequantize,
-            LayoutNodes = layout, FloatIslands = islands,
+            LayoutNodes = layout, StrayTransposes = stray, FloatIslands = islands,
         };
     }
 
-    /// <summary>"54 integer kernels (QLinearConv 54, ...), 9 float (Conv 6, ...), 3 Q, 2 DQ, 11 Transpose/reorder, 0 float islands".</summary>
+    /// <summary>"54 integer kernels (QLinearConv 54, ...), 9 float (Conv 6, ...), 3 Q, 2 DQ, 11 Transpose/reorder (0 between integer kernels), 0 float islands".</summary>
     public override string ToString() =>
         $"{IntegerKernels.Values.Sum()} integer kernels ({Counts(IntegerKernels)}), {FloatNodes.Values.Sum()} float ({Counts(FloatNodes)}), "
-        + $"{QuantizeLinear} Q, {DequantizeLinear} DQ, {LayoutNodes.Count} Transpose/reorder, {FloatIslands.Count} float islands";
+        + $"{QuantizeLinear} Q, {DequantizeLinear} DQ, {LayoutNodes.Count} Transpose/reorder ({StrayTransposes.Count} between integer kernels), {FloatIslands.Count} float islands";
 
     private static string Counts(SortedDictionary<string, int> counts) =>
         counts.Count == 0 ? "none" : string.Join(", ", counts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"));
@@ -121,6 +129,13 @@ public sealed class RuntimeGraphReport
             && Upstream(dq.Input[0], index) is { } p && Classify(p.OpType) == Kind.Integer);
         bool feedsQuantize = node.Output.SelectMany(index.Consumers).Any(c => Downstream(c, index).OpType == "QuantizeLinear");
         return fedByInteger && feedsQuantize;
+    }
+
+    private static bool IsStray(NodeProto transpose, GraphIndex index)
+    {
+        var consumers = transpose.Output.SelectMany(index.Consumers).ToArray();
+        return index.Producer(transpose.Input[0]) is { } p && Classify(p.OpType) == Kind.Integer
+            && consumers.Length > 0 && consumers.All(c => Classify(c.OpType) == Kind.Integer);
     }
 
     private static string DescribeLayout(NodeProto node, GraphIndex index)
