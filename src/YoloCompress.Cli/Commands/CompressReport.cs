@@ -96,10 +96,21 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
 
     /// <summary>What the runtime fused, for quantized outputs only: opening a session costs about a second,
     /// and for a float model there is nothing to check. Kept out of .yolo.json, which stays byte-identical.</summary>
-    private RuntimeGraphReport? RuntimeOf(CompressionOutcome written) =>
-        _request?.Settings.Quantization.Mode is { } mode && mode != QuantizationMode.None && File.Exists(written.OnnxPath)
-            ? RuntimeGraphReport.Analyze(File.ReadAllBytes(written.OnnxPath))
-            : null;
+    private RuntimeGraphReport? RuntimeOf(CompressionOutcome written)
+    {
+        if (_request?.Settings.Quantization.Mode is not { } mode || mode == QuantizationMode.None || !File.Exists(written.OnnxPath))
+            return null;
+        try
+        {
+            return RuntimeGraphReport.Analyze(File.ReadAllBytes(written.OnnxPath));
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+        {
+            // The output is written and was validated by the pipeline; this view of it is extra, so it is told, not fatal.
+            Progress($"could not read what ONNX Runtime runs for {written.OnnxPath}: {e.Message}");
+            return null;
+        }
+    }
 
     private object Summary(CompressionOutcome? outcome, bool cached, CompressionOutcome? written, bool success, RuntimeGraphReport? runtime) => new
     {
