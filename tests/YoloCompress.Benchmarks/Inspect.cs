@@ -18,10 +18,12 @@ internal static class Inspect
         foreach (var path in paths) PrintOps(path);
         if (!args.Contains("--profile")) return 0;
 
+        // The prefix before EnableProfiling: setting it turns profiling on with the prefix it has then
+        // (set after, the profiles land in the working folder under ORT's default name).
         var sessions = paths.Select(path => new InferenceSession(path, new SessionOptions
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads, EnableProfiling = true,
-            ProfileOutputPathPrefix = Path.ChangeExtension(path, null) + "-profile",
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = threads,
+            ProfileOutputPathPrefix = Path.ChangeExtension(path, null) + "-profile", EnableProfiling = true,
         })).ToArray();
         var input = new float[3 * 640 * 640];
         for (int i = 0; i < input.Length; i++) input[i] = (i % 251) / 250f;
