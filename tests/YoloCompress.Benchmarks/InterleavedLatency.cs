@@ -43,7 +43,8 @@ internal static class InterleavedLatency
     {
         int runs = int.Parse(Environment.GetEnvironmentVariable("RUNS") ?? "20");
         var paths = args.Where(a => !a.StartsWith("--")).ToArray();
-        var medians = Measure(paths.Select(File.ReadAllBytes).ToArray(), threads: 1, runs);
+        int threads = int.Parse(Environment.GetEnvironmentVariable("THREADS") ?? "1");
+        var medians = Measure(paths.Select(File.ReadAllBytes).ToArray(), threads, runs);
         for (int i = 0; i < paths.Length; i++)
             Console.WriteLine($"{medians[i],8:0.00} ms  {medians[i] / medians[0],5:0.00}x  {paths[i]}");
         return 0;

@@ -38,6 +38,7 @@ internal static class QuantExplore
                 Console.WriteLine($"{t,-32} " + string.Join("  ", byMethod.Select(p => $"{p.Key.ToSettingName()} {p.Value[t].Selected}")));
         }
 
+        if (args.Contains("--save")) File.WriteAllBytes(Path.Combine(Path.GetTempPath(), "explore-float.onnx"), model.ToByteArray());
         var fidelity = new Fidelity(model.ToByteArray(), CalibrationImages.Letterboxed(CalibrationImages.Select(Path.Combine(coco, "images"), 128).Where((_, i) => i % 8 == 3).ToArray(), 640));
         if (args.Contains("--sensitivity"))
         {
@@ -72,7 +73,8 @@ internal static class QuantExplore
                 KeepHeadConvsFloat = !flags.Contains("headint8"),
                 FloatStemConvs = flags.FirstOrDefault(f => f.StartsWith("stem")) is { } st ? int.Parse(st[4..]) : 3,
             };
-            var p = QdqPlan.Create(model, options);
+            var source = flags.Contains("quickgelu") ? SiluAsQuickGelu.Rewrite(model).Model : model;
+            var p = QdqPlan.Create(source, options);
             var ranges = statistics.Select(new CalibrationOptions { Method = method, Symmetric = type == ActivationType.Int8,
                 Percentile = double.Parse(Value(args, "--percentile") ?? "99.999") });
             var result = parts[0] == "wo" ? WeightOnlyQuantizer.Quantize(model, options)

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using YoloCompress.Core.Graph;
 using YoloCompress.Core.Pipeline;
+using YoloCompress.Core.OnnxModel;
+using YoloCompress.Core.Quantization;
 
 namespace YoloCompress.Cli.Commands;
 
@@ -12,12 +14,16 @@ internal static class InspectCommand
         var model = new Argument<string>("MODEL") { Description = "A .pt checkpoint or an .onnx model." };
         var size = new Option<int?>("--img") { Description = "Input size for FLOPs (square); default the model's." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
-        var command = new Command("inspect", "Layers, parameters, FLOPs, classes and size of a model.") { model, size, json };
-        command.SetAction(r => CliRun.Guard(() => Run(r.GetValue(model)!, r.GetValue(size), r.GetValue(json))));
+        var runtime = new Option<bool>("--runtime")
+        {
+            Description = "Also open the model in ONNX Runtime (CPU, all optimizations) and report what it runs: integer kernels, float nodes, Q/DQ, Transposes, float islands.",
+        };
+        var command = new Command("inspect", "Layers, parameters, FLOPs, classes and size of a model.") { model, size, json, runtime };
+        command.SetAction(r => CliRun.Guard(() => Run(r.GetValue(model)!, r.GetValue(size), r.GetValue(json), r.GetValue(runtime))));
         return command;
     }
 
-    private static int Run(string path, int? inputSize, bool asJson)
+    private static int Run(string path, int? inputSize, bool asJson, bool withRuntime)
     {
         var source = ModelSource.Load(path, inputSize);
         var folded = source.Folded();
@@ -26,6 +32,7 @@ internal static class InspectCommand
         var opCounts = folded.Graph.Node.GroupBy(n => n.OpType).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
         var layers = source.Checkpoint?.Architecture.Layers.Select(l => l.ToString()).ToArray();
+        var runtime = withRuntime ? RuntimeGraphReport.Analyze(OnnxSerializer.Serialize(folded)) : null;
         var report = new
         {
             file = Path.GetFileName(path),
@@ -39,6 +46,7 @@ internal static class InspectCommand
             nodes = folded.Graph.Node.Count,
             ops = opCounts,
             layers,
+            runtime,
         };
         if (asJson)
         {
@@ -54,8 +62,16 @@ internal static class InspectCommand
         Console.WriteLine($"parameters: {stats.Parameters:N0} (BatchNorm folded)");
         Console.WriteLine($"FLOPs at {source.InputSize}: {stats.GigaFlops:F2} G");
         Console.WriteLine($"graph: {report.nodes} nodes ({string.Join(", ", opCounts.Select(kv => $"{kv.Key} {kv.Value}"))})");
+        if (runtime is not null) PrintRuntime(runtime);
         Console.WriteLine($"classes ({names.Count}): {string.Join(", ", names.Take(12))}{(names.Count > 12 ? ", ..." : "")}");
         return 0;
+    }
+
+    private static void PrintRuntime(RuntimeGraphReport runtime)
+    {
+        Console.WriteLine($"ONNX Runtime (CPU): {runtime}");
+        foreach (var node in runtime.LayoutNodes) Console.WriteLine("  " + node);
+        foreach (var island in runtime.FloatIslands) Console.WriteLine($"  float island: {island.OpType} {island.Node}");
     }
 
     private static IReadOnlyList<string> ClassNamesOf(Onnx.ModelProto model)

@@ -27,7 +27,7 @@ public sealed class QdqOpRegistry
     private QdqOpRegistry(IEnumerable<KeyValuePair<string, QdqOpKind>> ops) =>
         _ops = new SortedDictionary<string, QdqOpKind>(ops.ToDictionary(p => p.Key, p => p.Value), StringComparer.Ordinal);
 
-    /// <summary>Conv; Sigmoid, Mul, Add, Concat, AveragePool, GlobalAveragePool, LeakyRelu; MaxPool,
+    /// <summary>Conv; Sigmoid, Mul, Add, Concat, AveragePool, GlobalAveragePool, LeakyRelu, QuickGelu; MaxPool,
     /// Resize, Reshape, Transpose, Flatten, Squeeze, Unsqueeze, Slice as pass-through.</summary>
     /// <remarks>
     /// Sigmoid and Mul are quantized so that a SiLU between two convs stays in 8 bits
@@ -49,6 +49,8 @@ public sealed class QdqOpRegistry
         ["AveragePool"] = QdqOpKind.Elementwise,
         ["GlobalAveragePool"] = QdqOpKind.Elementwise,
         ["LeakyRelu"] = QdqOpKind.Elementwise,
+        // Not fused by ORT: a SiLU written as one node (SiluAsQuickGelu) runs float between its DQ and Q.
+        ["QuickGelu"] = QdqOpKind.Elementwise,
         ["MaxPool"] = QdqOpKind.PassThrough,
         ["Resize"] = QdqOpKind.PassThrough,
         ["Reshape"] = QdqOpKind.PassThrough,

@@ -24,6 +24,22 @@ public sealed class CliCommandTests : IDisposable
     }
 
     [Fact]
+    public void Compress_int8_summary_says_what_onnx_runtime_fused()
+    {
+        var r = CliProcess.Run("compress", TestData.Yolov5n, "--calib", Path.Combine(TestData.Coco16, "images"),
+            "--set", "CalibrationCount=4", "-o", _temp, "--json");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var json = JsonDocument.Parse(r.StdOut);
+        var runtime = json.RootElement.GetProperty("runtime");
+        // yolov5n's 60 convs: 54 integer, the 3 stem and 3 Detect convs float by design; no float island.
+        Assert.Equal(54, runtime.GetProperty("integerKernels").GetProperty("QLinearConv").GetInt32());
+        Assert.Equal(6, runtime.GetProperty("floatNodes").GetProperty("Conv").GetInt32());
+        Assert.Equal(0, runtime.GetProperty("floatIslands").GetArrayLength());
+        // The runtime view is in the summary only: .yolo.json must not change with it.
+        Assert.DoesNotContain("integerKernels", File.ReadAllText(Path.Combine(_temp, "yolov5n.yolo.json")));
+    }
+
+    [Fact]
     public void Export_is_deterministic_and_detect_draws_the_reference_detections()
     {
         var a = Path.Combine(_temp, "a.onnx");

@@ -1,0 +1,93 @@
+using Onnx;
+using Xunit.Abstractions;
+using YoloCompress.Core.Calibration;
+using YoloCompress.Core.Checkpoints;
+using YoloCompress.Core.Graph;
+using YoloCompress.Core.OnnxModel;
+using YoloCompress.Core.Quantization;
+using YoloCompress.Tests.Support;
+using static YoloCompress.Core.OnnxModel.OnnxNodes;
+
+namespace YoloCompress.Tests.Quantization;
+
+/// <summary>What ONNX Runtime runs for a model, read from its optimized graph; and the SiLU written as one
+/// QuickGelu node.</summary>
+public class RuntimeGraphReportTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Of_SortsNodesAndFindsAFloatNodeBetweenIntegerKernels()
+    {
+        var graph = new GraphProto();
+        graph.Node.Add(Node("QLinearConv", "conv0", ["x_q"], ["a_q"]));
+        graph.Node.Add(Node("DequantizeLinear", "", ["a_q"], ["a"]));
+        graph.Node.Add(Node("Sigmoid", "act", ["a"], ["s"]));
+        graph.Node.Add(Node("QuantizeLinear", "", ["s"], ["s_q"]));
+        graph.Node.Add(Node("Transpose", "t", ["s_q"], ["t_q"]));
+        graph.Node.Add(Node("QLinearConv", "conv1", ["t_q"], ["b_q"]));
+        graph.Node.Add(Node("DequantizeLinear", "", ["b_q"], ["b"]));
+        graph.Node.Add(Node("Conv", "head", ["b"], ["y"])); // float after the last integer kernel: no island
+
+        var report = RuntimeGraphReport.Of(graph);
+
+        Assert.Equal(2, report.IntegerKernels["QLinearConv"]);
+        Assert.Equal(new[] { "Conv", "Sigmoid" }, report.FloatNodes.Keys);
+        Assert.Equal((1, 2), (report.QuantizeLinear, report.DequantizeLinear));
+        Assert.Equal(new[] { "Transpose t: QuantizeLinear -> QLinearConv conv1" }, report.LayoutNodes);
+        Assert.Equal(new[] { new FloatIsland("act", "Sigmoid") }, report.FloatIslands);
+        Assert.Empty(report.StrayTransposes); // its producer is a Q: the border of the integer region
+    }
+
+    [Fact]
+    public void Analyze_OnDefaultInt8Yolov5n_LeavesNoFloatIslandAndTransposesOnlyWhereTheFloatStemMeetsIt()
+    {
+        var model = BatchNormFolding.Fold(YoloGraphBuilder.Build(CheckpointReader.Read(TestData.Yolov5n), 640));
+        var images = Directory.GetFiles(Path.Combine(TestData.Coco16, "images"), "*.jpg").Order(StringComparer.Ordinal).Take(4).ToArray();
+        QuantizationResult Int8(QuantizationOptions options) =>
+            ModelQuantizer.Quantize(model, options, new CalibrationOptions(), CalibrationImages.Letterboxed(images, 640));
+        var int8 = Int8(new QuantizationOptions());
+
+        var report = RuntimeGraphReport.Analyze(OnnxSerializer.Serialize(int8.Model));
+        output.WriteLine(report.ToString());
+        foreach (var node in report.LayoutNodes) output.WriteLine("  " + node);
+
+        // Every conv the plan quantized became a QLinearConv; the float ones are those it chose.
+        int floatConvs = int8.Report.FloatNodes.Count(f => f.OpType == "Conv");
+        Assert.Equal(model.Graph.Node.Count(n => n.OpType == "Conv") - floatConvs, report.IntegerKernels["QLinearConv"]);
+        Assert.Equal(floatConvs, report.FloatNodes["Conv"]);
+        // No float node sits between a DQ of an integer kernel and a Q: the runtime fused every group the plan
+        // made, and the plan made no float island of its own.
+        Assert.Empty(report.FloatIslands);
+        // Q/DQ left only where float and integer regions meet: the image's Q after the float stem, and the DQs
+        // before the float Detect convs and the float Mul of the last SiLU.
+        Assert.InRange(report.QuantizeLinear, 1, 3);
+        Assert.InRange(report.DequantizeLinear, 1, 6);
+
+        // Transposes left between integer kernels: only in model.2, whose first conv is the last float stem
+        // conv, so the NHWC transformer meets a float branch inside that C3 block (measured: 3). Quantizing
+        // that conv too (two float stem convs) leaves none.
+        Assert.InRange(report.StrayTransposes.Count, 1, 3);
+        Assert.All(report.StrayTransposes, t => Assert.Contains(" model.2.", t));
+        var twoFloatStemConvs = RuntimeGraphReport.Analyze(OnnxSerializer.Serialize(Int8(new QuantizationOptions { FloatStemConvs = 2 }).Model));
+        Assert.Empty(twoFloatStemConvs.StrayTransposes);
+        Assert.Empty(twoFloatStemConvs.FloatIslands);
+    }
+
+    [Fact]
+    public void SiluAsQuickGelu_FusesEverySiluAndComputesTheSameOutput()
+    {
+        var model = TinyModels.ResidualConcatMaxPool();
+        int silus = model.Graph.Node.Count(n => n.OpType == "Sigmoid");
+
+        var (rewritten, fused) = SiluAsQuickGelu.Rewrite(model);
+
+        Assert.Equal(silus, fused);
+        Assert.DoesNotContain(rewritten.Graph.Node, n => n.OpType is "Sigmoid");
+        var gelu = Assert.Single(rewritten.Graph.Node, n => n.Name == "model.0.act");
+        Assert.Equal(("QuickGelu", SiluAsQuickGelu.Domain, 1f), (gelu.OpType, gelu.Domain, GetFloat(gelu, "alpha", 0)));
+        Assert.Contains(rewritten.OpsetImport, o => o.Domain == SiluAsQuickGelu.Domain);
+        var input = OrtRunner.RandomImage(TinyModels.Size);
+        var expected = OrtRunner.Run(model, input, TinyModels.Size).Data;
+        var actual = OrtRunner.Run(rewritten, input, TinyModels.Size).Data;
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 1e-4f);
+    }
+}
