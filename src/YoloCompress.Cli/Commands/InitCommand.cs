@@ -23,7 +23,6 @@ internal static class InitCommand
 
     private static int Run(string arch, string path, int classes, int seed, bool asJson)
     {
-        if (classes < 1) throw new ArgumentException($"--classes must be at least 1, not {classes}.");
         var clock = Stopwatch.StartNew();
         var written = CheckpointInitializer.Write(arch, path, classes, seed);
         if (asJson)

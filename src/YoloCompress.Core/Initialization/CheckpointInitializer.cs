@@ -13,7 +13,7 @@ public static class CheckpointInitializer
 {
     public static InitializedCheckpoint Write(string architecture, string path, int classes = 80, int seed = 0)
     {
-        if (classes is < 1 or > 100_000) throw new ArgumentOutOfRangeException(nameof(classes), classes, "the class count must be 1 to 100000.");
+        if (classes is < 1 or > 100_000) throw new ArgumentException($"The class count (--classes) must be 1 to 100000, not {classes}.");
         var yaml = StandardArchitectures.Yaml(architecture, classes);
         var arch = StandardArchitectures.Architecture(architecture, classes);
         int levels = arch.Anchors!.Count;
