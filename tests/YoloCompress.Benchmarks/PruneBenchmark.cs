@@ -105,14 +105,7 @@ internal static class PruneBenchmark
 
     private static void Plot(Dictionary<(string, bool), double[]> results, double[] ratios, double baseline, string path)
     {
-        var plot = new ScottPlot.Plot();
-        // SkiaSharp's NoDependencies build does not ask fontconfig for fonts: hand it one, or text is blank.
-        var font = new[] { "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf" }.FirstOrDefault(File.Exists);
-        if (font is not null)
-        {
-            ScottPlot.Fonts.AddFontFile("DejaVu Sans", font);
-            plot.Font.Set("DejaVu Sans");
-        }
+        var plot = ChildRun.NewPlot();
         var palette = new ScottPlot.Palettes.Category10();
         var criteria = results.Keys.Select(k => k.Item1).Distinct().ToList();
         var xs = new[] { 0.0 }.Concat(ratios.Select(r => r * 100)).ToArray();

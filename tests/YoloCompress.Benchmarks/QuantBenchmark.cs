@@ -139,26 +139,11 @@ internal static class QuantBenchmark
 
     private static ChildResult RunChild(Options o, string variant, string model, string output)
     {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
-        var self = Environment.GetCommandLineArgs()[0];
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-        {
-            start.FileName = Environment.ProcessPath!;
-            start.ArgumentList.Add(self);
-        }
-        else start.FileName = Environment.ProcessPath!;
-        foreach (var a in new[] { ChildCommand, "--variant", variant, "--model", model, "--out", output,
-                     "--weights", o.Weights, "--dataset", o.Dataset, "--calibration-images", o.CalibrationImages.ToString(CultureInfo.InvariantCulture),
-                     "--activation-type", o.ActivationType, "--percentile", o.Percentile.ToString(CultureInfo.InvariantCulture) })
-            start.ArgumentList.Add(a);
-        foreach (var k in o.KeepFloat) { start.ArgumentList.Add("--keep-float"); start.ArgumentList.Add(k); }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        var line = stdout.Split('\n').LastOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
-        if (process.ExitCode != 0 || line is null)
-            throw new InvalidOperationException($"Quantizing {variant} failed (exit {process.ExitCode}):\n{stdout}");
-        return JsonSerializer.Deserialize<ChildResult>(line["RESULT ".Length..])!;
+        var args = new List<string> { ChildCommand, "--variant", variant, "--model", model, "--out", output,
+            "--weights", o.Weights, "--dataset", o.Dataset, "--calibration-images", o.CalibrationImages.ToString(CultureInfo.InvariantCulture),
+            "--activation-type", o.ActivationType, "--percentile", o.Percentile.ToString(CultureInfo.InvariantCulture) };
+        foreach (var k in o.KeepFloat) args.AddRange(new[] { "--keep-float", k });
+        return JsonSerializer.Deserialize<ChildResult>(ChildRun.Result(args, $"Quantizing {variant}"))!;
     }
 
     /// <summary>Peak resident memory of this process (VmHWM), in MB; 0 where /proc is unavailable.</summary>

@@ -56,22 +56,9 @@ internal static class ScaleBenchmark
         return 0;
     }
 
-    private static string[] RunChild(string size, int images, Options o, string output)
-    {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, UseShellExecute = false };
-        var self = Environment.GetCommandLineArgs()[0];
-        start.FileName = Environment.ProcessPath!;
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet") start.ArgumentList.Add(self);
-        foreach (var a in new[] { ChildCommand, "--size", size, "--images", images.ToString(CultureInfo.InvariantCulture),
-                     "--calib", o.String("calib", BenchmarkData.Coco128Images), "--out", output })
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        var line = stdout.Split('\n').LastOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
-                   ?? throw new InvalidOperationException($"{size} with {images} images failed (exit {process.ExitCode}):\n{stdout}");
-        return line["RESULT ".Length..].Trim().Split(',');
-    }
+    private static string[] RunChild(string size, int images, Options o, string output) =>
+        ChildRun.Result(new[] { ChildCommand, "--size", size, "--images", images.ToString(CultureInfo.InvariantCulture),
+            "--calib", o.String("calib", BenchmarkData.Coco128Images), "--out", output }, $"{size} with {images} images").Split(',');
 
     /// <summary>One size, one image count: prints "RESULT model,input,images,Mparams,GFLOPs,(s,MB) per stage,total".</summary>
     public static int Child(string[] args)
@@ -99,8 +86,7 @@ internal static class ScaleBenchmark
         var folded = BatchNormFolding.Fold(recovered.Model);
         var quantization = settings.Quantization;
         var plan = QdqPlan.Create(folded, quantization);
-        // As ModelQuantizer does: int8 activations take symmetric ranges.
-        var calibrationOptions = settings.Calibration with { Symmetric = quantization.ActivationType == ActivationType.Int8 };
+        var calibrationOptions = ModelQuantizer.CalibrationFor(quantization, settings.Calibration);
         var ranges = meter.Stage("calibrate", () => ActivationCalibrator.Calibrate(folded, plan.TensorsToCalibrate, calibration, calibrationOptions));
         var quantized = meter.Stage("quantize", () => OnnxSerializer.Serialize(QdqQuantizer.Quantize(plan, ranges).Model));
         total.Stop();
@@ -123,13 +109,7 @@ internal static class ScaleBenchmark
 
     private static void Plot(List<string[]> rows, string path)
     {
-        var plot = new ScottPlot.Plot();
-        var font = new[] { "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans.ttf" }.FirstOrDefault(File.Exists);
-        if (font is not null)
-        {
-            ScottPlot.Fonts.AddFontFile("DejaVu Sans", font);
-            plot.Font.Set("DejaVu Sans");
-        }
+        var plot = ChildRun.NewPlot();
         double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
         var work = rows.Select(r => D(r[4]) * D(r[2])).ToArray();
         var palette = new ScottPlot.Palettes.Category10();

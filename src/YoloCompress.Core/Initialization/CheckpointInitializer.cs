@@ -1,3 +1,4 @@
+using YoloCompress.Core.Checkpoints;
 using YoloCompress.Core.IO;
 
 namespace YoloCompress.Core.Initialization;
@@ -15,7 +16,7 @@ public static class CheckpointInitializer
     {
         if (classes is < 1 or > 100_000) throw new ArgumentException($"The class count (--classes) must be 1 to 100000, not {classes}.");
         var yaml = StandardArchitectures.Yaml(architecture, classes);
-        var arch = StandardArchitectures.Architecture(architecture, classes);
+        var arch = ModelArchitecture.FromYaml(yaml);
         int levels = arch.Anchors!.Count;
         var strides = Enumerable.Range(0, levels).Select(l => (float)(8 << l)).ToArray();
         var (layers, save, detect) = RandomYoloModel.Build(arch, strides, seed);

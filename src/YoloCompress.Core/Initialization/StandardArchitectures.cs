@@ -1,5 +1,3 @@
-using YoloCompress.Core.Checkpoints;
-
 namespace YoloCompress.Core.Initialization;
 
 /// <summary>The official YOLOv5 v6.0-v7.0 architectures: models/yolov5{n,s,m,l,x}.yaml (P3-P5, trained at 640)
@@ -34,9 +32,6 @@ public static class StandardArchitectures
             ["head"] = p6 ? P6Head() : P5Head(),
         };
     }
-
-    /// <summary>The parsed form of <see cref="Yaml"/>.</summary>
-    public static ModelArchitecture Architecture(string name, int classes = 80) => ModelArchitecture.FromYaml(Yaml(name, classes));
 
     /// <summary>The image size ultralytics trains the architecture at: 1280 for the P6 models, else 640.</summary>
     public static int TrainingImageSize(string name) => name.EndsWith('6') ? 1280 : 640;

@@ -6,6 +6,10 @@ namespace YoloCompress.Core.Quantization;
 /// <summary>The quantize stage in one call: dispatches on the quantization mode.</summary>
 public static class ModelQuantizer
 {
+    /// <summary>The calibration options int8 quantization calibrates with: int8 activations take symmetric ranges.</summary>
+    public static CalibrationOptions CalibrationFor(QuantizationOptions options, CalibrationOptions calibration) =>
+        calibration with { Symmetric = options.ActivationType == ActivationType.Int8 };
+
     /// <summary>Quantizes <paramref name="model"/> (float32, BN folded) as the options say.</summary>
     /// <param name="calibrationInputs">Preprocessed images (see <see cref="CalibrationImages"/>); needed by
     /// int8 only, enumerated twice by the histogram methods.</param>
@@ -27,10 +31,7 @@ public static class ModelQuantizer
             case QuantizationMode.Int8:
                 if (calibrationInputs is null)
                     throw new ArgumentException("Setting 'Quantization': int8 needs calibration images; give some, or use int8-weight-only or fp16.");
-                return QdqQuantizer.Quantize(model, options, calibrationInputs, calibration with
-                {
-                    Symmetric = options.ActivationType == ActivationType.Int8,
-                }, cancellation);
+                return QdqQuantizer.Quantize(model, options, calibrationInputs, CalibrationFor(options, calibration), cancellation);
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), $"Unknown quantization mode {options.Mode}.");
         }
