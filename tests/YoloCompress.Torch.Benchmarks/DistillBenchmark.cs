@@ -28,20 +28,24 @@ internal static class DistillBenchmark
         string Get(string key, string fallback) => o.GetValueOrDefault(key, fallback);
         double ratio = double.Parse(Get("ratio", "0.25"), C);
         int train = int.Parse(Get("train", "64"), C), threads = int.Parse(Get("threads", "0"), C);
-        var options = new DistillationOptions
+        var d = new DistillationOptions(); // the defaults Recovery distill uses
+        string Of(object value) => Convert.ToString(value, C)!;
+        var options = d with
         {
-            Epochs = int.Parse(Get("epochs", "5"), C),
-            ImageSize = int.Parse(Get("size", "320"), C),
-            Batch = int.Parse(Get("batch", "8"), C),
-            LearningRate = double.Parse(Get("lr", "0.001"), C),
-            Optimizer = Get("optimizer", "sgd"),
-            Seed = int.Parse(Get("seed", "0"), C),
+            Epochs = int.Parse(Get("epochs", Of(d.Epochs)), C),
+            ImageSize = int.Parse(Get("size", Of(d.ImageSize)), C),
+            Batch = int.Parse(Get("batch", Of(d.Batch)), C),
+            LearningRate = double.Parse(Get("lr", Of(d.LearningRate)), C),
+            Optimizer = Get("optimizer", d.Optimizer),
+            Seed = int.Parse(Get("seed", Of(d.Seed)), C),
             Threads = threads,
+            FeatureWeight = double.Parse(Get("feature-weight", Of(d.FeatureWeight)), C),
+            TrainBatchNorm = Get("train-bn", Of(d.TrainBatchNorm).ToLowerInvariant()) == "true",
         };
         var outDir = Path.GetFullPath(Get("out", Path.Combine("artifacts", "benchmarks", "distill")));
         Directory.CreateDirectory(outDir);
 
-        var shared = Environment.GetEnvironmentVariable("YOLOCOMPRESS_SHARED_DATA") is { Length: > 0 } env ? env : FindShared();
+        var shared = SharedData();
         var imagesDir = Path.Combine(shared, "coco128", "images", "train2017");
         var all = Directory.GetFiles(imagesDir, "*.jpg").Order(StringComparer.Ordinal).ToList();
         var trainImages = all.Take(train).ToList();
@@ -50,17 +54,13 @@ internal static class DistillBenchmark
 
         var sw = Stopwatch.StartNew();
         var teacher = YoloGraphBuilder.Build(CheckpointReader.Read(Path.Combine(shared, "weights", "yolov5n.pt")), 640);
-        // Pruning with recovery takes minutes; the result for these settings is kept beside the outputs and reused.
+        var pruner = new ChannelPruner(teacher, CalibrationImages.Letterboxed(trainImages, 640), threads);
+        var prunedResult = pruner.Prune(new PruneOptions { Ratio = ratio });
+        var pruned = new CalibrationRecovery(pruner).Recover(prunedResult, new RecoveryOptions()).Model; // as the pipeline does
         var prunedPath = Path.Combine(outDir, string.Create(C, $"pruned-{ratio}-{train}.onnx"));
-        ModelProto pruned;
-        if (File.Exists(prunedPath)) pruned = ModelProto.Parser.ParseFrom(File.ReadAllBytes(prunedPath));
-        else
-        {
-            var pruner = new ChannelPruner(teacher, CalibrationImages.Letterboxed(trainImages, 640), threads);
-            var sliced = pruner.Prune(new PruneOptions { Ratio = ratio });
-            pruned = new CalibrationRecovery(pruner).Recover(sliced, new RecoveryOptions()).Model; // as the pipeline does
-            AtomicFile.WriteAllBytes(prunedPath, pruned.ToByteArray());
-        }
+        AtomicFile.WriteAllBytes(prunedPath, pruned.ToByteArray());
+        var features = Get("features", "true") == "true" ? FeatureMatch.ForConvOutputs(pruned, prunedResult.KeptPositions) : null;
+        Console.WriteLine(string.Create(C, $"GFLOPs {ModelCost.Of(teacher).GFlops:0.000} -> {ModelCost.Of(pruned).GFlops:0.000}; {features?.Count ?? 0} feature maps matched"));
         Console.WriteLine(string.Create(C, $"pruned {ratio:P0} uniformly (default criterion, calibration recovery on {train} images) in {sw.Elapsed.TotalSeconds:0} s ({prunedPath})"));
         double teacherMap = Evaluate(teacher, evalSet, threads), before = Evaluate(pruned, evalSet, threads);
         Console.WriteLine(string.Create(C, $"mAP@0.5:0.95 on {evalSet.Samples.Count} held-out images: unpruned {teacherMap:0.0000}, pruned {before:0.0000}"));
@@ -69,21 +69,50 @@ internal static class DistillBenchmark
         var progress = new SynchronousProgress(p =>
         {
             if (p.Step != p.StepsPerEpoch) return;
-            Console.WriteLine(string.Create(C, $"epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:0.0000} (box {p.BoxLoss:0.0000} obj {p.ObjectnessLoss:0.0000} cls {p.ClassLoss:0.0000}), " +
+            Console.WriteLine(string.Create(C, $"epoch {p.Epoch}/{p.Epochs}: loss {p.Loss:0.0000} (box {p.BoxLoss:0.0000} obj {p.ObjectnessLoss:0.0000} cls {p.ClassLoss:0.0000} feat {p.FeatureLoss:0.0000}), " +
                 $"{epochStart.Elapsed.TotalSeconds:0.0} s, {p.ImagesPerSecond:0.0} images/s, {p.Remaining.TotalSeconds:0} s left"));
             epochStart.Restart();
         });
         sw.Restart();
-        bool evalEachEpoch = Get("eval-each-epoch", "false") == "true";
+        int evalEvery = Get("eval-each-epoch", "false") == "true" ? 1 : int.Parse(Get("eval-every", "0"), C);
         var distilled = GraphDistiller.Distill(pruned, teacher, trainImages, options, progress, configure: null,
-            epochEnd: evalEachEpoch ? (epoch, model) => Console.WriteLine(string.Create(C, $"  after epoch {epoch}: mAP@0.5:0.95 {Evaluate(model, evalSet, threads):0.0000}")) : null,
-            CancellationToken.None);
+            epochEnd: evalEvery > 0 ? (epoch, model) =>
+            {
+                if (epoch % evalEvery == 0) Console.WriteLine(string.Create(C, $"  after epoch {epoch}: mAP@0.5:0.95 {Evaluate(model, evalSet, threads):0.0000}"));
+            } : null,
+            features, CancellationToken.None);
         double seconds = sw.Elapsed.TotalSeconds;
+        var heldOut = all.Skip(train).Take(16).ToList();
+        Console.WriteLine($"held-out loss at {options.ImageSize}: before {HeldOutLoss(pruned, teacher, heldOut, options.ImageSize, features)}");
+        Console.WriteLine($"held-out loss at {options.ImageSize}: after  {HeldOutLoss(distilled, teacher, heldOut, options.ImageSize, features)}");
+        var trainSample = trainImages.Take(16).ToList();
+        Console.WriteLine($"train loss at {options.ImageSize}: before {HeldOutLoss(pruned, teacher, trainSample, options.ImageSize, features)}");
+        Console.WriteLine($"train loss at {options.ImageSize}: after  {HeldOutLoss(distilled, teacher, trainSample, options.ImageSize, features)}");
         double after = Evaluate(distilled, evalSet, threads);
         Console.WriteLine(string.Create(C, $"distilled {options.Epochs} epochs at {options.ImageSize}, batch {options.Batch}, lr {options.LearningRate}: {seconds:0} s ({seconds / options.Epochs:0.0} s an epoch)"));
         Console.WriteLine(string.Create(C, $"mAP@0.5:0.95 held out: unpruned {teacherMap:0.0000}, pruned {before:0.0000}, pruned + distilled {after:0.0000}"));
         AtomicFile.WriteAllBytes(Path.Combine(outDir, "distilled.onnx"), BatchNormFolding.Fold(distilled).ToByteArray());
         return 0;
+    }
+
+    /// <summary>The distillation loss terms against the teacher on held-out images (no augmentation): whether what
+    /// the student learnt on the training images carries over.</summary>
+    private static string HeldOutLoss(ModelProto student, ModelProto teacher, IReadOnlyList<string> images, int size, IReadOnlyList<FeatureMatch>? features)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var _ = TorchSharp.torch.no_grad();
+        using var t = new GraphModule(teacher);
+        using var s = new GraphModule(student);
+        var head = DetectHead.Find(teacher);
+        var f = features ?? [];
+        var letterboxed = CalibrationImages.Letterboxed(images, size).Select(x => TorchSharp.torch.tensor(x, [3, size, size])).ToArray();
+        var input = TorchSharp.torch.stack(letterboxed);
+        var names = head.Outputs.Concat(f.Select(m => m.Tensor)).ToArray();
+        var to = t.Forward(input, names);
+        var so = s.Forward(input, names);
+        var terms = DistillationLoss.Compute(head.Outputs.Select(o => so[o]).ToList(), head.Outputs.Select(o => to[o]).ToList(), head.Anchors,
+            f.Select(m => (so[m.Tensor], m.Select(to[m.Tensor]))).ToList(), 1);
+        return string.Create(C, $"box {terms.Box.item<float>():0.0000} obj {terms.Objectness.item<float>():0.0000} cls {terms.Class.item<float>():0.0000} feat {terms.Features.item<float>():0.0000}");
     }
 
     private static double Evaluate(ModelProto model, YoloDataset dataset, int threads)
@@ -93,7 +122,7 @@ internal static class DistillBenchmark
     }
 
     /// <summary>These coco128 images and their labels as a dataset of their own, through symbolic links.</summary>
-    private static YoloDataset Subset(string shared, IReadOnlyList<string> images, string name)
+    internal static YoloDataset Subset(string shared, IReadOnlyList<string> images, string name)
     {
         var root = Path.Combine(Path.GetTempPath(), "yolocompress-bench", name);
         var imageDir = Path.Combine(root, "images", "train2017");
@@ -113,6 +142,8 @@ internal static class DistillBenchmark
     {
         if (!File.Exists(link)) File.CreateSymbolicLink(link, target);
     }
+
+    internal static string SharedData() => Environment.GetEnvironmentVariable("YOLOCOMPRESS_SHARED_DATA") is { Length: > 0 } env ? env : FindShared();
 
     private static string FindShared()
     {

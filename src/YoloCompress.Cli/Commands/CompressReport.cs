@@ -6,6 +6,7 @@ using YoloCompress.Core.Diagnostics;
 using YoloCompress.Core.Pipeline;
 using YoloCompress.Core.Profiles;
 using YoloCompress.Core.Quantization;
+using YoloCompress.Core.Recovery;
 
 namespace YoloCompress.Cli.Commands;
 
@@ -87,7 +88,11 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
     private static string Describe(string? profile, CompressionSettings settings)
     {
         var done = settings.Quantization.Mode == QuantizationMode.None ? "float32" : settings.Quantization.Mode.ToSettingName();
-        if (settings.Prunes) done += string.Create(CultureInfo.InvariantCulture, $", {settings.Pruning.Ratio:0.##%} pruned");
+        if (settings.Prunes)
+            done += settings.Pruning.TargetFlops is { } flops
+                ? string.Create(CultureInfo.InvariantCulture, $", pruned to {flops:0.##%} of the FLOPs")
+                : string.Create(CultureInfo.InvariantCulture, $", {settings.Pruning.Ratio:0.##%} pruned");
+        if (settings.Prunes && settings.Recovery.Method == RecoveryMethod.Distill) done += ", distilled";
         return profile is null || profile == done ? done : $"{profile}: {done}";
     }
 

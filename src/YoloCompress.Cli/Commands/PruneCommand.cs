@@ -15,7 +15,7 @@ internal static class PruneCommand
         var criterion = new Option<string?>("--criterion") { Description = "l1, l2, bn-scale, activation-mean, activation-variance, activation-variance-weighted, random. Setting PruneCriterion." };
         var scope = new Option<string?>("--scope") { Description = "uniform or global. Setting PruneScope." };
         var roundTo = new Option<int?>("--round-to") { Description = "Kept channel counts rounded to a multiple of this. Setting PruneRoundTo." };
-        var noRecovery = new Option<bool>("--no-recovery") { Description = "Skip channel reconstruction and BN re-estimation (PruneRecovery=false)." };
+        var noRecovery = new Option<bool>("--no-recovery") { Description = "Skip channel reconstruction and BN re-estimation (Recovery=none)." };
         var calib = new Option<string>("--calib") { Description = "Folder of calibration images (statistics for criteria and recovery).", Required = true };
         var data = new Option<string?>("--data") { Description = "Labelled set for mAP before and after." };
         var set = new Option<string[]>("--set") { Description = "Any other setting: --set PruneOverrides=model.2*=0.3.", Arity = ArgumentArity.OneOrMore };
@@ -29,7 +29,7 @@ internal static class PruneCommand
             if (r.GetValue(criterion) is { } c) settings.Add("PruneCriterion=" + c);
             if (r.GetValue(scope) is { } s) settings.Add("PruneScope=" + s);
             if (r.GetValue(roundTo) is { } m) settings.Add(FormattableString.Invariant($"PruneRoundTo={m}"));
-            if (r.GetValue(noRecovery)) settings.Add("PruneRecovery=false");
+            if (r.GetValue(noRecovery)) settings.Add("Recovery=none");
             settings.AddRange(r.GetValue(set) ?? []);
             var job = new CompressJob
             {

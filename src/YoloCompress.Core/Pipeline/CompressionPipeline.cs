@@ -39,16 +39,7 @@ public static class CompressionPipeline
         PruneResult? pruned = null;
         if (settings.Prunes)
         {
-            progress?.Report($"prune {settings.Pruning.Ratio:P0} by {settings.Pruning.Criterion.ToSettingName()}");
-            var pruner = new ChannelPruner(working, calibration);
-            pruned = pruner.Prune(settings.Pruning);
-            cancellation.ThrowIfCancellationRequested();
-            if (settings.Recovery.Method != RecoveryMethod.None)
-            {
-                progress?.Report("recover from calibration images");
-                var recovered = new CalibrationRecovery(pruner).Recover(pruned, settings.Recovery, cancellation);
-                pruned = pruned.With(recovered.Model, recovered.Notes);
-            }
+            pruned = PruneAndRecover.Run(working, calibration, request.CalibrationImages, settings, progress, cancellation);
             working = pruned.Model;
         }
         cancellation.ThrowIfCancellationRequested();

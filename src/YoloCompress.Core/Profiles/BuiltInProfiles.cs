@@ -25,11 +25,16 @@ public static class BuiltInProfiles
     /// larger ratios cost far more (docs/pruning.md).</summary>
     public const double PrunedInt8Ratio = 0.02;
 
+    /// <summary>A quarter of the FLOPs pruned, recovered by distillation from the unpruned model (the training
+    /// backend), then static int8.</summary>
+    public const string PrunedDistilledInt8 = "pruned-distilled-int8";
+
     public static IReadOnlyList<ProfileDefinition> All { get; } =
     [
         Define(Fp16, null, ("Quantization", "fp16")),
         Define(Int8, null, ("Quantization", "int8")),
         Define(PrunedInt8, Int8, ("PruneRatio", PrunedInt8Ratio.ToString(CultureInfo.InvariantCulture))),
+        Define(PrunedDistilledInt8, Int8, ("PruneTargetFlops", "0.75"), ("Recovery", "distill")),
     ];
 
     public static ProfileDefinition? Find(string name) =>

@@ -19,10 +19,10 @@ public sealed record CompressionSettings
     /// <summary>Most calibration images used, chosen deterministically (sorted by path, evenly spaced). Default 64.</summary>
     public int CalibrationCount { get; init; } = 64;
 
-    /// <summary>PruneRatio, PruneCriterion, PruneScope, PruneRoundTo, PruneOverrides, PruneProtect.</summary>
+    /// <summary>PruneRatio, PruneTargetFlops, PruneSteps, PruneCriterion, PruneScope, PruneRoundTo, PruneOverrides, PruneProtect.</summary>
     public PruneOptions Pruning { get; init; } = new();
 
-    /// <summary>PruneRecovery.</summary>
+    /// <summary>Recovery, DistillEpochs, DistillImageSize, DistillBatch, DistillLearningRate, Seed.</summary>
     public RecoveryOptions Recovery { get; init; } = new();
 
     /// <summary>Calibration, CalibrationPercentile.</summary>
@@ -41,7 +41,7 @@ public sealed record CompressionSettings
     public double? MaxLatency { get; init; }
 
     /// <summary>Whether the prune stage runs.</summary>
-    public bool Prunes => Pruning.Ratio > 0;
+    public bool Prunes => Pruning.Enabled;
 
     /// <summary>The settings that make a run need calibration images, in words, or null when none does: static
     /// int8 needs activation ranges; pruning recovery and activation criteria need activations.</summary>
@@ -49,10 +49,10 @@ public sealed record CompressionSettings
     {
         if (Quantization.Mode == QuantizationMode.Int8) return "Quantization int8";
         if (!Prunes) return null;
-        var ratio = FormattableString.Invariant($"{Pruning.Ratio}");
-        if (Recovery.Method != RecoveryMethod.None) return $"PruneRatio {ratio} with PruneRecovery true";
+        var ratio = Pruning.TargetFlops is { } flops ? FormattableString.Invariant($"PruneTargetFlops {flops}") : FormattableString.Invariant($"PruneRatio {Pruning.Ratio}");
+        if (Recovery.Method != RecoveryMethod.None) return $"{ratio} with Recovery {Recovery.Method.ToSettingName()}";
         return ChannelImportance.Create(Pruning.Criterion).NeedsCalibration
-            ? $"PruneRatio {ratio} with PruneCriterion {Pruning.Criterion.ToSettingName()}" : null;
+            ? $"{ratio} with PruneCriterion {Pruning.Criterion.ToSettingName()}" : null;
     }
 
     // ---- emit ------------------------------------------------------------------------------

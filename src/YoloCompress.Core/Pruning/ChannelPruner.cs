@@ -40,6 +40,31 @@ public sealed class ChannelPruner
     public PruneResult Prune(PruneOptions options)
     {
         options.Validate();
+        return options.TargetFlops is { } target ? PruneToFlops(options, target) : PruneByRatio(options);
+    }
+
+    /// <summary>The smallest ratio whose pruned model keeps at most <paramref name="target"/> of the convolution
+    /// FLOPs, by bisection (rounding to <see cref="PruneOptions.RoundTo"/> makes FLOPs a step function of the ratio).</summary>
+    private PruneResult PruneToFlops(PruneOptions options, double target)
+    {
+        long budget = (long)(ModelCost.Of(Model).ConvMacs * target);
+        double low = 0, high = PruneOptions.MaxRatio;
+        var best = PruneByRatio(options with { TargetFlops = null, Ratio = high });
+        if (ModelCost.Of(best.Model).ConvMacs > budget)
+            return best.With(best.Model, [string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"PruneTargetFlops {target}: the largest ratio ({high}) keeps {(double)ModelCost.Of(best.Model).ConvMacs / ModelCost.Of(Model).ConvMacs:0.###} of the FLOPs (protected layers, overrides).")]);
+        for (int i = 0; i < 12; i++)
+        {
+            double middle = (low + high) / 2;
+            var trial = PruneByRatio(options with { TargetFlops = null, Ratio = middle });
+            if (ModelCost.Of(trial.Model).ConvMacs <= budget) (high, best) = (middle, trial);
+            else low = middle;
+        }
+        return best;
+    }
+
+    private PruneResult PruneByRatio(PruneOptions options)
+    {
         var notes = new List<string>();
         var importance = ChannelImportance.Create(options.Criterion, options.Seed);
         if (importance.NeedsCalibration && _calibration is null)

@@ -37,6 +37,25 @@ public sealed class PruneResult
     public PruneResult With(ModelProto model, IReadOnlyList<string> moreNotes) =>
         new(model, Plan, Layers, [.. Notes, .. moreNotes], KeptPositions);
 
+    /// <summary>This pruning followed by <paramref name="next"/>, which pruned this result's model further (iterative
+    /// pruning): kept positions and layer counts relative to the original model, <paramref name="next"/>'s model.
+    /// Group ids and names are those of the original graph: slicing keeps node names and graph shape.</summary>
+    public PruneResult Then(PruneResult next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        var positions = new Dictionary<string, int[]>(KeptPositions, StringComparer.Ordinal);
+        foreach (var (tensor, kept) in next.KeptPositions)
+            positions[tensor] = KeptPositions.TryGetValue(tensor, out var first) ? kept.Select(i => first[i]).ToArray() : kept;
+        var plan = new Dictionary<int, int[]>(Plan.Kept);
+        foreach (var (group, kept) in next.Plan.Kept)
+            plan[group] = Plan.Kept.TryGetValue(group, out var first) ? kept.Select(i => first[i]).ToArray() : kept;
+        var after = next.Layers.ToDictionary(l => l.Group, StringComparer.Ordinal);
+        var layers = Layers.Select(l => after.TryGetValue(l.Group, out var n)
+            ? l with { ChannelsAfter = n.ChannelsAfter, Ratio = (double)(l.ChannelsBefore - n.ChannelsAfter) / l.ChannelsBefore }
+            : l).ToArray();
+        return new PruneResult(next.Model, new PrunePlan(plan), layers, [.. Notes, .. next.Notes], positions);
+    }
+
     /// <summary>Removed channels over all prunable channels.</summary>
     public double RemovedFraction
     {

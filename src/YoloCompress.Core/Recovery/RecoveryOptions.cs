@@ -9,10 +9,25 @@ public enum RecoveryMethod
     /// <summary>Training-free, from calibration images: removed channels rebuilt in their consumers from the kept
     /// ones (least squares), then BN re-estimated (<see cref="CalibrationRecovery"/>).</summary>
     Calibration,
+
+    /// <summary>Calibration first, then knowledge distillation from the unpruned float model on the calibration
+    /// images (the training backend, src/YoloCompress.Torch, opt-in).</summary>
+    Distill,
 }
 
-/// <summary>The recover stage's options, with their defaults. <see cref="Method"/> is the PruneRecovery setting
-/// (true: <see cref="RecoveryMethod.Calibration"/>); the rest are fixed by measurement and not settings.</summary>
+public static class RecoveryMethods
+{
+    public static string ToSettingName(this RecoveryMethod method) => method switch
+    {
+        RecoveryMethod.None => "none",
+        RecoveryMethod.Calibration => "calibration",
+        RecoveryMethod.Distill => "distill",
+        _ => throw new ArgumentOutOfRangeException(nameof(method)),
+    };
+}
+
+/// <summary>The recover stage's options, with their defaults. <see cref="Method"/> is the Recovery setting,
+/// <see cref="Distillation"/> the Distill* settings; the rest are fixed by measurement and not settings.</summary>
 public sealed record RecoveryOptions
 {
     /// <summary>Default <see cref="RecoveryMethod.Calibration"/>.</summary>
@@ -39,4 +54,9 @@ public sealed record RecoveryOptions
 
     /// <summary>Also match the output statistics of the Detect output convs. Default true.</summary>
     public bool MatchDetectOutputs { get; init; } = true;
+
+    /// <summary>How <see cref="RecoveryMethod.Distill"/> trains.</summary>
+    public DistillationOptions Distillation { get; init; } = new();
+
+    internal RecoveryOptions WithDistillation(Func<DistillationOptions, DistillationOptions> change) => this with { Distillation = change(Distillation) };
 }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Runtime.Loader;
 using System.Security.Cryptography;
 using TorchSharp;
 
@@ -64,6 +65,10 @@ public static class TorchNativeLoader
         var handle = NativeLibrary.Load(patched);
         NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, (name, _, _) =>
             name is "LibTorchSharp" or LibraryFile ? handle : IntPtr.Zero);
+        // Loaded as a plugin (Core's TrainingBackend), TorchSharp's load context asks its own resolver first; when
+        // that cannot load the shipped library, this hands over the patched copy.
+        if (AssemblyLoadContext.GetLoadContext(typeof(torch).Assembly) is { } context && context != AssemblyLoadContext.Default)
+            context.ResolvingUnmanagedDll += (_, name) => name is "LibTorchSharp" or LibraryFile ? handle : IntPtr.Zero;
         return new NativeLoadResult(patched, plan.ToWeaken.Select(n => n.Version).ToList());
     }
 

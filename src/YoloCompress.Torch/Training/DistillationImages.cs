@@ -5,8 +5,8 @@ using F = TorchSharp.torch.nn.functional;
 namespace YoloCompress.Torch.Training;
 
 /// <summary>The unlabelled training images, letterboxed once to the training size (as the detector preprocesses
-/// them), and batches drawn from them with augmentation: horizontal flip, and a random rescale (0.5x-1.5x) placed
-/// at a random offset on a grey canvas or cropped at a random window. Teacher and student see the same pixels, so
+/// them), and batches drawn from them with augmentation: half of them as a mosaic of four, then a horizontal flip
+/// and a random rescale (0.5x-1.5x) placed at a random offset on a grey canvas or cropped at a random window. Teacher and student see the same pixels, so
 /// no label has to follow the transform. Every random draw comes from one seeded generator, in a fixed order.</summary>
 internal sealed class DistillationImages
 {
@@ -29,10 +29,23 @@ internal sealed class DistillationImages
         var items = new Tensor[indices.Count];
         for (int i = 0; i < indices.Count; i++)
         {
-            var x = tensor(_images[indices[i]], [3, _size, _size]);
+            var x = Image(indices[i]);
+            if (augment && random.Next(2) == 1) x = Mosaic(x, random);
             items[i] = augment ? Augment(x, random) : x;
         }
         return stack(items);
+    }
+
+    private Tensor Image(int index) => tensor(_images[index], [3, _size, _size]);
+
+    /// <summary>The image and three others drawn at random, each at half size, in a 2x2 grid: compositions the few
+    /// calibration images do not hold, at a smaller object scale (labels need not follow: the teacher is the label).</summary>
+    private Tensor Mosaic(Tensor first, Random random)
+    {
+        int half = _size / 2;
+        var tiles = new[] { first, Image(random.Next(Count)), Image(random.Next(Count)), Image(random.Next(Count)) }
+            .Select(t => F.interpolate(t.unsqueeze(0), [half, half], mode: InterpolationMode.Bilinear, align_corners: false).squeeze(0)).ToArray();
+        return cat([cat([tiles[0], tiles[1]], 2), cat([tiles[2], tiles[3]], 2)], 1);
     }
 
     private Tensor Augment(Tensor x, Random random)

@@ -12,10 +12,13 @@ internal static class DistillationLoss
 {
     public const double BoxWeight = 5, ObjectnessWeight = 1, ClassWeight = 1;
 
-    public readonly record struct Terms(Tensor Total, Tensor Box, Tensor Objectness, Tensor Class);
+    public readonly record struct Terms(Tensor Total, Tensor Box, Tensor Objectness, Tensor Class, Tensor Features);
 
-    /// <summary>Both lists: one [batch, anchors * (5 + classes), ny, nx] tensor a level.</summary>
-    public static Terms Compute(IReadOnlyList<Tensor> student, IReadOnlyList<Tensor> teacher, int anchors)
+    /// <summary>Both lists: one [batch, anchors * (5 + classes), ny, nx] tensor a level. <paramref name="features"/>:
+    /// intermediate (student, teacher) pairs of equal shape, each scored by its squared error relative to the
+    /// teacher's mean square, so thin and wide layers, large and small activations count alike.</summary>
+    public static Terms Compute(IReadOnlyList<Tensor> student, IReadOnlyList<Tensor> teacher, int anchors,
+        IReadOnlyList<(Tensor Student, Tensor Teacher)>? features = null, double featureWeight = 0)
     {
         var s = Rows(student, anchors);
         var t = Rows(teacher, anchors);
@@ -27,7 +30,11 @@ internal static class DistillationLoss
         var objectness = F.binary_cross_entropy_with_logits(s[.., 4], weight);
         var cls = (F.binary_cross_entropy_with_logits(s[.., 5..], tp[.., 5..], reduction: nn.Reduction.None).mean([1]) * weight).sum() / normaliser;
         var total = box * BoxWeight + objectness * ObjectnessWeight + cls * ClassWeight;
-        return new Terms(total, box, objectness, cls);
+        var feature = features is { Count: > 0 }
+            ? stack(features.Select(f => (f.Student - f.Teacher).square().mean() / (f.Teacher.square().mean() + 1e-6)).ToArray()).mean()
+            : zeros(1).squeeze();
+        if (features is { Count: > 0 } && featureWeight > 0) total = total + feature * featureWeight;
+        return new Terms(total, box, objectness, cls, feature);
     }
 
     /// <summary>All levels as one [predictions, 5 + classes] matrix.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Onnx;
 using TorchSharp;
+using YoloCompress.Core.Recovery;
 using YoloCompress.Torch.Native;
 using static TorchSharp.torch;
 
@@ -18,23 +19,35 @@ public static class GraphDistiller
 {
     private const double MaxGradientNorm = 10;
 
+    /// <summary>Linear warm-up over the first tenth of the steps (three epochs at most), then a cosine down to a tenth
+    /// of the peak. Without the warm-up the first steps, taken with momentum from a model the pruning just shook,
+    /// undo much of what the calibration recovery had won before the loss starts to fall.</summary>
+    internal static double LearningRate(double peak, int step, int warmupSteps, int totalSteps)
+    {
+        if (step < warmupSteps) return peak * (step + 1) / (warmupSteps + 1);
+        double progress = totalSteps - warmupSteps <= 1 ? 1 : (double)(step - warmupSteps) / (totalSteps - warmupSteps - 1);
+        return peak / 10 + (peak - peak / 10) * (1 + Math.Cos(Math.PI * progress)) / 2;
+    }
+
     /// <summary>Returns <paramref name="student"/> with trained weights (same graph structure).</summary>
     public static ModelProto Distill(ModelProto student, ModelProto teacher, IReadOnlyList<string> imageFiles, DistillationOptions options,
         IProgress<DistillationProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Distill(student, teacher, imageFiles, options, progress, configure: null, epochEnd: null, cancellationToken);
+        Distill(student, teacher, imageFiles, options, progress, configure: null, epochEnd: null, features: null, cancellationToken);
 
     /// <summary>Distillation with the student fake-quantized as <paramref name="quantization"/> says (QAT); null: float.</summary>
     public static ModelProto Distill(ModelProto student, ModelProto teacher, IReadOnlyList<string> imageFiles, DistillationOptions options,
         QuantizationAwareTraining? quantization, IProgress<DistillationProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Distill(student, teacher, imageFiles, options, progress,
             quantization is null ? null : m => FakeQuantization.Apply(m, quantization.QuantizeWeights, quantization.ActivationRanges, quantization.SignedActivations),
-            epochEnd: null, cancellationToken);
+            epochEnd: null, features: null, cancellationToken);
 
     /// <summary><paramref name="configure"/> prepares the student module before training (e.g. fake quantization);
     /// <paramref name="epochEnd"/> receives the student as it stands after each epoch (benchmarks follow the curve).</summary>
     internal static ModelProto Distill(ModelProto student, ModelProto teacher, IReadOnlyList<string> imageFiles, DistillationOptions options,
-        IProgress<DistillationProgress>? progress, Action<GraphModule>? configure, Action<int, ModelProto>? epochEnd, CancellationToken cancellationToken)
+        IProgress<DistillationProgress>? progress, Action<GraphModule>? configure, Action<int, ModelProto>? epochEnd,
+        IReadOnlyList<FeatureMatch>? features, CancellationToken cancellationToken)
     {
+        features ??= [];
         ArgumentNullException.ThrowIfNull(student);
         ArgumentNullException.ThrowIfNull(teacher);
         ArgumentNullException.ThrowIfNull(options);
@@ -56,12 +69,13 @@ public static class GraphDistiller
         configure?.Invoke(studentModule);
         teacherModule.Eval();
         studentModule.Train();
+        studentModule.TrainBatchNormStatistics = options.TrainBatchNorm;
         int stepsPerEpoch = (images.Count + options.Batch - 1) / options.Batch;
         int totalSteps = stepsPerEpoch * options.Epochs;
         using optim.Optimizer optimizer = options.Optimizer == "adamw"
             ? optim.AdamW(studentModule.Parameters, options.LearningRate, weight_decay: 0)
             : optim.SGD(studentModule.Parameters, options.LearningRate, momentum: 0.9, nesterov: true);
-        var schedule = optim.lr_scheduler.CosineAnnealingLR(optimizer, totalSteps, options.LearningRate / 10);
+        int warmupSteps = Math.Min(totalSteps / 10, 3 * stepsPerEpoch);
 
         var clock = Stopwatch.StartNew();
         int done = 0;
@@ -75,30 +89,27 @@ public static class GraphDistiller
                 var indices = order.Skip(step * options.Batch).Take(options.Batch).ToArray();
                 using var scope = NewDisposeScope();
                 var input = images.Batch(indices, random, options.Augment);
-                IReadOnlyList<Tensor> targets;
-                using (no_grad())
-                {
-                    var t = teacherModule.Forward(input, teacherHead.Outputs);
-                    targets = teacherHead.Outputs.Select(o => t[o]).ToList();
-                }
-                var s = studentModule.Forward(input, studentHead.Outputs);
-                var terms = DistillationLoss.Compute(studentHead.Outputs.Select(o => s[o]).ToList(), targets, studentHead.Anchors);
+                IReadOnlyDictionary<string, Tensor> t;
+                using (no_grad()) t = teacherModule.Forward(input, [.. teacherHead.Outputs, .. features.Select(f => f.Tensor)]);
+                var s = studentModule.Forward(input, [.. studentHead.Outputs, .. features.Select(f => f.Tensor)]);
+                var terms = DistillationLoss.Compute(studentHead.Outputs.Select(o => s[o]).ToList(), teacherHead.Outputs.Select(o => t[o]).ToList(), studentHead.Anchors,
+                    features.Select(f => (s[f.Tensor], f.Select(t[f.Tensor]))).ToList(), options.FeatureWeight);
                 float loss = terms.Total.item<float>();
                 if (!float.IsFinite(loss))
                     throw new InvalidOperationException($"Distillation diverged at epoch {epoch + 1}, step {step + 1} (loss {loss}): lower DistillLearningRate (now {options.LearningRate}).");
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = LearningRate(options.LearningRate, done, warmupSteps, totalSteps);
                 optimizer.zero_grad();
                 terms.Total.backward();
                 // As YOLOv5 trains: a bounded step, so one batch with an outsized gradient (pruned layers whose
                 // BN variance is tiny amplify it) cannot throw the weights off.
                 nn.utils.clip_grad_norm_(studentModule.Parameters, MaxGradientNorm);
                 optimizer.step();
-                schedule.step();
                 done++;
                 if (progress is not null)
                 {
                     var elapsed = clock.Elapsed;
                     progress.Report(new DistillationProgress(epoch + 1, options.Epochs, step + 1, stepsPerEpoch, loss,
-                        terms.Box.item<float>(), terms.Objectness.item<float>(), terms.Class.item<float>(),
+                        terms.Box.item<float>(), terms.Objectness.item<float>(), terms.Class.item<float>(), terms.Features.item<float>(),
                         done * (double)options.Batch / elapsed.TotalSeconds, elapsed, elapsed / done * (totalSteps - done)));
                 }
             }

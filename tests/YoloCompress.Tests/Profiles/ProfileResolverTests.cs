@@ -102,7 +102,9 @@ public sealed class ProfileResolverTests : IDisposable
     [InlineData("MaxSize", "2.5XB", "expected a size")]
     [InlineData("InputSize", "650", "multiple of 32")]
     [InlineData("CalibrationPercentile", "90", "above 90")]
-    [InlineData("PruneRecovery", "yes", "true or false")]
+    [InlineData("Recovery", "yes", "expected one of none, calibration, distill")]
+    [InlineData("PruneTargetFlops", "0.05", "between 0.1 and 1")]
+    [InlineData("DistillImageSize", "300", "multiple of 32")]
     [InlineData("PruneOverrides", "model.2*", "not pattern=ratio")]
     [InlineData("MaxLatency", "-3ms", "positive")]
     public void ABadValueNamesTheSettingTheValueAndTheOrigin(string name, string value, string reason)
@@ -193,7 +195,8 @@ public sealed class ProfileResolverTests : IDisposable
             ["ActivationType"] = "int8", ["Calibration"] = "mse", ["CalibrationCount"] = "8", ["CalibrationPercentile"] = "99.9",
             ["InputSize"] = "320", ["KeepFloat"] = "model.0*", ["MaxLatency"] = "20ms", ["MaxMapDrop"] = "0.01", ["MaxSize"] = "2MB",
             ["PruneCriterion"] = "l1", ["PruneOverrides"] = "model.2*=0.3", ["PruneProtect"] = "model.24*", ["PruneRatio"] = "0.1",
-            ["Opset"] = "13", ["PruneRecovery"] = "false", ["PruneRoundTo"] = "4", ["PruneScope"] = "global", ["Quantization"] = "fp16",
+            ["Opset"] = "13", ["Recovery"] = "none", ["PruneTargetFlops"] = "0.75", ["PruneSteps"] = "3",
+            ["DistillEpochs"] = "3", ["DistillImageSize"] = "640", ["DistillBatch"] = "4", ["DistillLearningRate"] = "0.01", ["Seed"] = "5", ["PruneRoundTo"] = "4", ["PruneScope"] = "global", ["Quantization"] = "fp16",
         };
         Assert.Equal(samples.Keys.Order(StringComparer.Ordinal), SettingDefinitions.All.Select(d => d.Name));
         var defaults = Keys(CanonicalSettingsJson.Write(new CompressionSettings()));

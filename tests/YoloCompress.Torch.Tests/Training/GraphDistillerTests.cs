@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 using YoloCompress.Core.Pruning;
+using YoloCompress.Core.Recovery;
 using YoloCompress.Tests.Support;
 using YoloCompress.Torch.Training;
 using static TorchSharp.torch;

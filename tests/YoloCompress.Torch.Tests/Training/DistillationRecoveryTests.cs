@@ -1,0 +1,57 @@
+using Onnx;
+using YoloCompress.Core.Calibration;
+using YoloCompress.Core.Diagnostics;
+using YoloCompress.Core.Pipeline;
+using YoloCompress.Core.Profiles;
+using YoloCompress.Core.Pruning;
+using YoloCompress.Core.Recovery;
+using YoloCompress.Tests.Support;
+
+namespace YoloCompress.Torch.Tests.Training;
+
+/// <summary>Recovery distill through the real pipeline, as `compress --profile pruned-distilled-int8` runs it: the
+/// training backend found at run time, pruning to a FLOPs target in steps, distillation, int8, outputs written.
+/// Shortened (320 input, 8 images, one epoch at 96) so that it stays a test.</summary>
+public class DistillationRecoveryTests
+{
+    private static CompressionRequest Request(string outputDirectory, params (string Name, string Value)[] settings)
+    {
+        var origin = DiagnosticOrigin.CommandLine("test");
+        var overrides = new (string, string)[] { ("InputSize", "320"), ("DistillEpochs", "1"), ("DistillImageSize", "96"), ("DistillBatch", "4") }
+            .Concat(settings).Select(s => new SettingOverride(s.Item1, s.Item2, origin));
+        var resolved = ProfileResolver.Resolve(BuiltInProfiles.PrunedDistilledInt8, null, overrides);
+        var images = CalibrationImages.First(Path.Combine(TestData.Coco16, "images"), 8);
+        return new CompressionRequest(TestData.Yolov5n, images, null, resolved.Settings, resolved.Name, outputDirectory, "yolov5n");
+    }
+
+    [Fact]
+    public void The_preset_removes_a_quarter_of_the_flops_and_the_same_inputs_give_the_same_bytes()
+    {
+        using var first = new TempFolder();
+        using var second = new TempFolder();
+
+        var outcome = CompressionPipeline.Run(Request(first.Path, ("PruneSteps", "2")));
+        CompressionPipeline.Run(Request(second.Path, ("PruneSteps", "2")));
+
+        Assert.True(outcome.After.GigaFlops <= 0.75 * outcome.Before.GigaFlops, $"{outcome.Before.GigaFlops:0.000} -> {outcome.After.GigaFlops:0.000} GFLOPs");
+        Assert.Contains(ModelProto.Parser.ParseFrom(File.ReadAllBytes(outcome.OnnxPath)).Graph.Node, n => n.OpType == "QuantizeLinear");
+        Assert.Equal(File.ReadAllBytes(outcome.OnnxPath), File.ReadAllBytes(Path.Combine(second.Path, "yolov5n.onnx")));
+        Assert.Equal(File.ReadAllBytes(outcome.MetadataPath), File.ReadAllBytes(Path.Combine(second.Path, "yolov5n.yolo.json")));
+        var settings = System.Text.Json.JsonDocument.Parse(File.ReadAllText(outcome.MetadataPath)).RootElement.GetProperty("settings");
+        Assert.Equal("distill", settings.GetProperty("Recovery").GetString());
+        Assert.Equal(2, settings.GetProperty("PruneSteps").GetInt32());
+    }
+
+    [Fact]
+    public void Distillation_changes_the_weights_that_calibration_recovery_gave()
+    {
+        using var distilled = new TempFolder();
+        using var calibrated = new TempFolder();
+
+        var a = CompressionPipeline.Run(Request(distilled.Path, ("Quantization", "none")));
+        var b = CompressionPipeline.Run(Request(calibrated.Path, ("Quantization", "none"), ("Recovery", "calibration")));
+
+        Assert.Equal(b.After.GigaFlops, a.After.GigaFlops, 6); // the same structure
+        Assert.NotEqual(File.ReadAllBytes(a.OnnxPath), File.ReadAllBytes(b.OnnxPath));
+    }
+}
