@@ -7,7 +7,8 @@ namespace YoloCompress.Core.Pipeline;
 
 /// <summary>The prune and recover stages, in <see cref="PruneOptions.Steps"/> steps (iterative pruning): each step
 /// prunes the current model by its share of the target, rebuilds what it removed from calibration images, and,
-/// with Recovery distill, distils the result from the original unpruned model before the next step prunes again.</summary>
+/// with Recovery distill, distils the result from the original unpruned model before the next step prunes again
+/// (the steps share DistillEpochs).</summary>
 internal static class PruneAndRecover
 {
     public static PruneResult Run(ModelProto unpruned, IEnumerable<float[]>? calibration, IReadOnlyList<string> imageFiles,
@@ -37,7 +38,9 @@ internal static class PruneAndRecover
             if (trainer is not null)
             {
                 progress?.Report($"distill from the unpruned model on {imageFiles.Count} images");
-                total = total.With(trainer.Distill(unpruned, total, imageFiles, recovery.Distillation, progress, cancellation), []);
+                // DistillEpochs is the whole run's: the steps share it, so more steps cost no more training.
+                int epochs = Math.Max(1, recovery.Distillation.Epochs * step / options.Steps - recovery.Distillation.Epochs * (step - 1) / options.Steps);
+                total = total.With(trainer.Distill(unpruned, total, imageFiles, recovery.Distillation with { Epochs = epochs }, progress, cancellation), []);
             }
             cancellation.ThrowIfCancellationRequested();
         }
