@@ -86,6 +86,17 @@ public class GraphDistillerTests
     }
 
     [Fact]
+    public void TheLearningRateWarmsUpToThePeakThenFallsToATenth()
+    {
+        var rates = Enumerable.Range(0, 100).Select(step => GraphDistiller.LearningRate(0.01, step, warmupSteps: 10, totalSteps: 100)).ToArray();
+
+        Assert.All(rates.Take(11).Zip(rates.Skip(1).Take(10)), p => Assert.True(p.Second > p.First));
+        Assert.Equal(0.01, rates[10], 12);
+        Assert.All(rates.Skip(10).Zip(rates.Skip(11)), p => Assert.True(p.Second < p.First));
+        Assert.Equal(0.001, rates[^1], 12);
+    }
+
+    [Fact]
     public void BadOptionsNameTheSetting()
     {
         var (teacher, student) = Models.Value;
