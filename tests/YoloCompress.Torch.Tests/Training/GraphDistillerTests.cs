@@ -32,7 +32,7 @@ public class GraphDistillerTests
         using var t = new GraphModule(teacher);
         using var s = new GraphModule(student);
         var head = DetectHead.Find(teacher);
-        var input = stack(new[] { 64, 65, 66, 67 }.Select(i => tensor(Yolov5nGraphs.Letterboxed(Yolov5nGraphs.Coco(i), Quick.ImageSize), [3, Quick.ImageSize, Quick.ImageSize])).ToArray());
+        var input = stack(new[] { 12, 13, 14, 15 }.Select(i => tensor(Yolov5nGraphs.Letterboxed(Yolov5nGraphs.Coco(i), Quick.ImageSize), [3, Quick.ImageSize, Quick.ImageSize])).ToArray());
         var to = t.Forward(input, head.Outputs);
         var so = s.Forward(input, head.Outputs);
         return DistillationLoss.Compute(head.Outputs.Select(o => so[o]).ToList(), head.Outputs.Select(o => to[o]).ToList(), head.Anchors).Total.item<float>();
