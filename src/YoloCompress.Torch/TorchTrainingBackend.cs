@@ -19,6 +19,18 @@ public sealed class TorchTrainingBackend : ITrainingBackend
         return GraphDistiller.Distill(pruned.Model, teacher, images, options, epochs, configure: null, epochEnd: null, features, cancellation);
     }
 
+    public ModelProto QuantizationAwareTrain(ModelProto teacher, ModelProto student, IReadOnlyDictionary<string, int[]> keptPositions,
+        IReadOnlyCollection<string> int8Convs, IReadOnlyDictionary<string, (float Min, float Max)> activationRanges, bool signedActivations,
+        IReadOnlyList<string> images, DistillationOptions options, IProgress<string>? progress, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(int8Convs);
+        var features = FeatureMatch.ForConvOutputs(student, keptPositions);
+        var epochs = progress is null ? null : new EpochLines(progress);
+        return GraphDistiller.Distill(student, teacher, images, options, epochs,
+            configure: m => FakeQuantization.Apply(m, node => int8Convs.Contains(node.Name), activationRanges, signedActivations),
+            epochEnd: null, features, cancellation);
+    }
+
     /// <summary>One line an epoch: loss, throughput, time left.</summary>
     private sealed class EpochLines(IProgress<string> lines) : IProgress<DistillationProgress>
     {

@@ -36,7 +36,9 @@ internal static class ProfileBenchmark
             ("int8", BuiltInProfiles.Int8, []),
             ("pruned (calibration) int8", BuiltInProfiles.PrunedDistilledInt8, ["Recovery=calibration"]),
             ("pruned-distilled-int8", BuiltInProfiles.PrunedDistilledInt8, []),
+            ("int8-qat", BuiltInProfiles.Int8, ["Quantization=int8-qat"]),
         };
+        if (o.TryGetValue("keep", out var keep)) variants.RemoveAll(v => !keep.Split(',').Contains(v.Name));
         foreach (var v in Get("variants", "").Split('|', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = v.Split(',');

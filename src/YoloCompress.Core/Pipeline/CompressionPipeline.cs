@@ -20,7 +20,7 @@ public static class CompressionPipeline
         ArgumentNullException.ThrowIfNull(request);
         var settings = request.Settings;
         var mode = settings.Quantization.Mode;
-        OpsetConversion.CheckQuantization(settings.Opset, mode.ToSettingName(), mode is QuantizationMode.Int8 or QuantizationMode.Int8WeightOnly);
+        OpsetConversion.CheckQuantization(settings.Opset, mode.ToSettingName(), mode.IsStaticInt8() || mode == QuantizationMode.Int8WeightOnly);
         var onnxPath = Path.Combine(request.OutputDirectory, request.OutputName + ".onnx");
         var metadataPath = Path.Combine(request.OutputDirectory, request.OutputName + ".yolo.json");
 
@@ -44,7 +44,12 @@ public static class CompressionPipeline
         }
         cancellation.ThrowIfCancellationRequested();
 
-        var folded = pruned is null ? baseline : BatchNormFolding.Fold(working);
+        if (mode == QuantizationMode.Int8Qat && calibration is not null)
+            working = QuantizationAwareFineTuning.Run(source.WorkingGraph, working, pruned?.KeptPositions ?? new Dictionary<string, int[]>(),
+                calibration, request.CalibrationImages, settings, progress, cancellation);
+        cancellation.ThrowIfCancellationRequested();
+
+        var folded = ReferenceEquals(working, source.WorkingGraph) ? baseline : BatchNormFolding.Fold(working);
         progress?.Report($"quantize: {settings.Quantization.Mode.ToSettingName()}");
         var quantized = ModelQuantizer.Quantize(folded, settings.Quantization, settings.Calibration, calibration, cancellation);
         var output = quantized.Model;

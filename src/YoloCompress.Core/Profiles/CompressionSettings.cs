@@ -47,7 +47,7 @@ public sealed record CompressionSettings
     /// int8 needs activation ranges; pruning recovery and activation criteria need activations.</summary>
     public string? CalibrationNeededBy()
     {
-        if (Quantization.Mode == QuantizationMode.Int8) return "Quantization int8";
+        if (Quantization.Mode.IsStaticInt8()) return $"Quantization {Quantization.Mode.ToSettingName()}";
         if (!Prunes) return null;
         var ratio = Pruning.TargetFlops is { } flops ? FormattableString.Invariant($"PruneTargetFlops {flops}") : FormattableString.Invariant($"PruneRatio {Pruning.Ratio}");
         if (Recovery.Method != RecoveryMethod.None) return $"{ratio} with Recovery {Recovery.Method.ToSettingName()}";

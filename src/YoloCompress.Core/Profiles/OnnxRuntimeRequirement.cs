@@ -14,7 +14,7 @@ public static class OnnxRuntimeRequirement
 
     public static NuGetVersion For(CompressionSettings settings) => settings.Quantization.Mode switch
     {
-        QuantizationMode.Int8 => Opset17,
+        QuantizationMode.Int8 or QuantizationMode.Int8Qat => Opset17,
         QuantizationMode.Int8WeightOnly => Opset17,
         QuantizationMode.Float16 => Opset17,
         _ => Opset17,
@@ -23,7 +23,7 @@ public static class OnnxRuntimeRequirement
     /// <summary>What the model needs, in words, for the error message.</summary>
     public static string Describe(CompressionSettings settings) => settings.Quantization.Mode switch
     {
-        QuantizationMode.Int8 => "an opset 17 model with int8 QDQ and per-channel weight scales",
+        QuantizationMode.Int8 or QuantizationMode.Int8Qat => "an opset 17 model with int8 QDQ and per-channel weight scales",
         QuantizationMode.Int8WeightOnly => "an opset 17 model with int8 weights (DequantizeLinear per channel)",
         QuantizationMode.Float16 => "an opset 17 float16 model",
         _ => "an opset 17 model",

@@ -29,6 +29,7 @@ public static class ModelQuantizer
             case QuantizationMode.Int8WeightOnly:
                 return WeightOnlyQuantizer.Quantize(model, options);
             case QuantizationMode.Int8:
+            case QuantizationMode.Int8Qat:
                 if (calibrationInputs is null)
                     throw new ArgumentException("Setting 'Quantization': int8 needs calibration images; give some, or use int8-weight-only or fp16.");
                 return QdqQuantizer.Quantize(model, options, calibrationInputs, CalibrationFor(options, calibration), cancellation);

@@ -13,4 +13,12 @@ public interface ITrainingBackend
     /// graph structure, new weights. <paramref name="progress"/> gets one line an epoch.</summary>
     ModelProto Distill(ModelProto teacher, PruneResult pruned, IReadOnlyList<string> images, DistillationOptions options,
         IProgress<string>? progress, CancellationToken cancellation);
+
+    /// <summary>Quantization-aware fine-tuning of <paramref name="student"/> (a working graph, BN separate) by
+    /// distillation from <paramref name="teacher"/>: the convs named in <paramref name="int8Convs"/> see per-channel int8
+    /// weights, the tensors in <paramref name="activationRanges"/> per-tensor (u)int8 values at those ranges, as the QDQ
+    /// writer will quantize them. <paramref name="keptPositions"/>: the pruner's map when the student was pruned (else empty). Returns the float graph with the trained weights.</summary>
+    ModelProto QuantizationAwareTrain(ModelProto teacher, ModelProto student, IReadOnlyDictionary<string, int[]> keptPositions, IReadOnlyCollection<string> int8Convs,
+        IReadOnlyDictionary<string, (float Min, float Max)> activationRanges, bool signedActivations, IReadOnlyList<string> images,
+        DistillationOptions options, IProgress<string>? progress, CancellationToken cancellation);
 }

@@ -98,7 +98,7 @@ public sealed class ProfileResolverTests : IDisposable
     [Theory]
     [InlineData("PruneRatio", "0.95", "between 0 and 0.9")]
     [InlineData("PruneRatio", "0,1", "expected a number")]
-    [InlineData("Quantization", "int4", "expected one of none, int8, fp16, int8-weight-only")]
+    [InlineData("Quantization", "int4", "expected one of none, int8, fp16, int8-weight-only, int8-qat")]
     [InlineData("MaxSize", "2.5XB", "expected a size")]
     [InlineData("InputSize", "650", "multiple of 32")]
     [InlineData("CalibrationPercentile", "90", "above 90")]

@@ -14,12 +14,15 @@ namespace YoloCompress.Torch.Tests.Training;
 /// Shortened (320 input, 8 images, one epoch at 96) so that it stays a test.</summary>
 public class DistillationRecoveryTests
 {
-    private static CompressionRequest Request(string outputDirectory, params (string Name, string Value)[] settings)
+    private static CompressionRequest Request(string outputDirectory, params (string Name, string Value)[] settings) =>
+        Request(BuiltInProfiles.PrunedDistilledInt8, outputDirectory, settings);
+
+    private static CompressionRequest Request(string profile, string outputDirectory, params (string Name, string Value)[] settings)
     {
         var origin = DiagnosticOrigin.CommandLine("test");
         var overrides = new (string, string)[] { ("InputSize", "320"), ("DistillEpochs", "1"), ("DistillImageSize", "96"), ("DistillBatch", "4") }
             .Concat(settings).Select(s => new SettingOverride(s.Item1, s.Item2, origin));
-        var resolved = ProfileResolver.Resolve(BuiltInProfiles.PrunedDistilledInt8, null, overrides);
+        var resolved = ProfileResolver.Resolve(profile, null, overrides);
         var images = CalibrationImages.First(Path.Combine(TestData.Coco16, "images"), 8);
         return new CompressionRequest(TestData.Yolov5n, images, null, resolved.Settings, resolved.Name, outputDirectory, "yolov5n");
     }
@@ -53,5 +56,21 @@ public class DistillationRecoveryTests
 
         Assert.Equal(b.After.GigaFlops, a.After.GigaFlops, 6); // the same structure
         Assert.NotEqual(File.ReadAllBytes(a.OnnxPath), File.ReadAllBytes(b.OnnxPath));
+    }
+
+    [Fact]
+    public void Int8_qat_emits_the_int8_graph_with_fine_tuned_weights()
+    {
+        using var qat = new TempFolder();
+        using var ptq = new TempFolder();
+
+        var a = CompressionPipeline.Run(Request(BuiltInProfiles.Int8, qat.Path, ("Quantization", "int8-qat")));
+        var b = CompressionPipeline.Run(Request(BuiltInProfiles.Int8, ptq.Path));
+
+        var trained = ModelProto.Parser.ParseFrom(File.ReadAllBytes(a.OnnxPath)).Graph;
+        var calibrated = ModelProto.Parser.ParseFrom(File.ReadAllBytes(b.OnnxPath)).Graph;
+        Assert.Equal(calibrated.Node.Select(n => (n.OpType, n.Name)), trained.Node.Select(n => (n.OpType, n.Name)));
+        Assert.NotEqual(calibrated.Initializer, trained.Initializer);
+        Assert.Equal(b.After.GigaFlops, a.After.GigaFlops, 6);
     }
 }

@@ -1,0 +1,33 @@
+using Onnx;
+using YoloCompress.Core.Calibration;
+using YoloCompress.Core.Graph;
+using YoloCompress.Core.Profiles;
+using YoloCompress.Core.Quantization;
+using YoloCompress.Core.Recovery;
+
+namespace YoloCompress.Core.Pipeline;
+
+/// <summary>Quantization int8-qat: before the usual int8 quantization, the working graph is fine-tuned by distillation
+/// from the unpruned float model while it sees the quantization PTQ would give it: the same convs with int8 weights,
+/// the same tensors at the same calibrated ranges (found by planning that PTQ once). The quantizer then runs as for
+/// int8 on the fine-tuned weights, so the emitted model has exactly int8's form.</summary>
+internal static class QuantizationAwareFineTuning
+{
+    public static ModelProto Run(ModelProto teacher, ModelProto working, IReadOnlyDictionary<string, int[]> keptPositions,
+        IEnumerable<float[]> calibration, IReadOnlyList<string> images, CompressionSettings settings, IProgress<string>? progress,
+        CancellationToken cancellation)
+    {
+        var trainer = TrainingBackend.Load("Quantization int8-qat");
+        progress?.Report("plan int8 for quantization-aware training");
+        var plan = ModelQuantizer.Quantize(BatchNormFolding.Fold(working), settings.Quantization with { Mode = QuantizationMode.Int8 },
+            settings.Calibration, calibration, cancellation).Report;
+        // Folding hands each BN's output to its conv's output name; in the working graph that value is the BN's output.
+        var bnOutputOf = working.Graph.Node.Where(n => n.OpType == "BatchNormalization").ToDictionary(n => n.Input[0], n => n.Output[0], StringComparer.Ordinal);
+        var ranges = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
+        foreach (var a in plan.Activations) ranges[bnOutputOf.GetValueOrDefault(a.Tensor, a.Tensor)] = (a.Min, a.Max);
+        var int8Convs = plan.Weights.Select(w => w.Node).ToHashSet(StringComparer.Ordinal);
+        progress?.Report($"quantization-aware training: {int8Convs.Count} int8 convs, {ranges.Count} int8 tensors");
+        return trainer.QuantizationAwareTrain(teacher, working, keptPositions, int8Convs, ranges, settings.Quantization.ActivationType == ActivationType.Int8,
+            images, settings.Recovery.Distillation, progress, cancellation);
+    }
+}
