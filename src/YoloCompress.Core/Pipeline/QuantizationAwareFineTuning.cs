@@ -8,9 +8,9 @@ using YoloCompress.Core.Recovery;
 namespace YoloCompress.Core.Pipeline;
 
 /// <summary>Quantization int8-qat: before the usual int8 quantization, the working graph is fine-tuned by distillation
-/// from the unpruned float model while it sees the quantization PTQ would give it: the same convs with int8 weights,
-/// the same tensors at the same calibrated ranges (found by planning that PTQ once). The quantizer then runs as for
-/// int8 on the fine-tuned weights, so the emitted model has exactly int8's form.</summary>
+/// from the unpruned float model while it sees the quantization it will get: the same convs with int8 weights, the
+/// same tensors at the same calibrated ranges (found by running that quantization once). The quantizer then runs
+/// again on the fine-tuned weights. It quantizes a little more than int8 (QuantizationOptions.WithTrainedExtent).</summary>
 internal static class QuantizationAwareFineTuning
 {
     public static ModelProto Run(ModelProto teacher, ModelProto working, IReadOnlyDictionary<string, int[]> keptPositions,
@@ -19,8 +19,7 @@ internal static class QuantizationAwareFineTuning
     {
         var trainer = TrainingBackend.Load("Quantization int8-qat");
         progress?.Report("plan int8 for quantization-aware training");
-        var plan = ModelQuantizer.Quantize(BatchNormFolding.Fold(working), settings.Quantization with { Mode = QuantizationMode.Int8 },
-            settings.Calibration, calibration, cancellation).Report;
+        var plan = ModelQuantizer.Quantize(BatchNormFolding.Fold(working), settings.Quantization, settings.Calibration, calibration, cancellation).Report;
         // Folding hands each BN's output to its conv's output name; in the working graph that value is the BN's output.
         var bnOutputOf = working.Graph.Node.Where(n => n.OpType == "BatchNormalization").ToDictionary(n => n.Input[0], n => n.Output[0], StringComparer.Ordinal);
         var ranges = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);

@@ -32,7 +32,7 @@ public static class ModelQuantizer
             case QuantizationMode.Int8Qat:
                 if (calibrationInputs is null)
                     throw new ArgumentException("Setting 'Quantization': int8 needs calibration images; give some, or use int8-weight-only or fp16.");
-                return QdqQuantizer.Quantize(model, options, calibrationInputs, CalibrationFor(options, calibration), cancellation);
+                return QdqQuantizer.Quantize(model, options.WithTrainedExtent(), calibrationInputs, CalibrationFor(options, calibration), cancellation);
             default:
                 throw new ArgumentOutOfRangeException(nameof(options), $"Unknown quantization mode {options.Mode}.");
         }

@@ -45,6 +45,12 @@ public sealed record QuantizationOptions
     /// 8-bit scale over box, objectness and class logits costs about 1 mAP point. Default false.</summary>
     public bool QuantizeOutputsReadByFloatOnly { get; init; }
 
+    /// <summary>With int8-qat the weights learn to survive int8, so what PTQ keeps float for accuracy goes int8 too:
+    /// the stem convs after the first (model.0's 3-channel conv stays float, slower in uint8 on ONNX Runtime) and the
+    /// Detect convs' weights (their outputs stay float, as <see cref="QuantizeOutputsReadByFloatOnly"/> says).</summary>
+    internal QuantizationOptions WithTrainedExtent() =>
+        Mode == QuantizationMode.Int8Qat ? this with { FloatStemConvs = Math.Min(FloatStemConvs, 1), KeepHeadConvsFloat = false } : this;
+
     /// <summary>Which op types are quantized. Default <see cref="QdqOpRegistry.Default"/>.</summary>
     public QdqOpRegistry Registry { get; init; } = QdqOpRegistry.Default;
 }
