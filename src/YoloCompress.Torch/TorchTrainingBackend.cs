@@ -16,7 +16,7 @@ public sealed class TorchTrainingBackend : ITrainingBackend
         ArgumentNullException.ThrowIfNull(pruned);
         var features = FeatureMatch.ForConvOutputs(pruned.Model, pruned.KeptPositions);
         var epochs = progress is null ? null : new EpochLines(progress);
-        return GraphDistiller.Distill(pruned.Model, teacher, images, options, epochs, configure: null, epochEnd: null, features, cancellation);
+        return GraphDistiller.Distill(pruned.Model, teacher, images, options, quantization: null, epochs, cancellation, features);
     }
 
     public ModelProto QuantizationAwareTrain(ModelProto teacher, ModelProto student, IReadOnlyDictionary<string, int[]> keptPositions,
@@ -26,9 +26,8 @@ public sealed class TorchTrainingBackend : ITrainingBackend
         ArgumentNullException.ThrowIfNull(int8Convs);
         var features = FeatureMatch.ForConvOutputs(student, keptPositions);
         var epochs = progress is null ? null : new EpochLines(progress);
-        return GraphDistiller.Distill(student, teacher, images, options, epochs,
-            configure: m => FakeQuantization.Apply(m, node => int8Convs.Contains(node.Name), activationRanges, signedActivations),
-            epochEnd: null, features, cancellation);
+        var quantization = new QuantizationAwareTraining(node => int8Convs.Contains(node.Name), activationRanges, signedActivations);
+        return GraphDistiller.Distill(student, teacher, images, options, quantization, epochs, cancellation, features);
     }
 
     /// <summary>One line an epoch: loss, throughput, time left.</summary>

@@ -35,7 +35,7 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor UnsupportedModule = Error("YC0016", "The checkpoint uses a module the graph builder does not know");
     public static readonly DiagnosticDescriptor ArchitectureMismatch = Error("YC0017", "The checkpoint's weights or modules disagree with its architecture (yaml)");
     public static readonly DiagnosticDescriptor SettingNotApplicable = Error("YC0018", "A setting does not apply to this model");
-    public static readonly DiagnosticDescriptor TrainingBackendMissing = Error("YC0019", "The profile trains (Recovery distill) and the training backend is not installed");
+    public static readonly DiagnosticDescriptor TrainingBackendMissing = Error("YC0019", "The profile trains (Recovery distill, Quantization int8-qat) and the training backend is not installed");
 
     // ---- budgets: YC0020-YC0029 --------------------------------------------------------------
     public static readonly DiagnosticDescriptor SizeBudgetExceeded = Error("YC0020", "Compressed model is larger than MaxSize");

@@ -16,7 +16,7 @@ internal static class PruneAndRecover
     {
         var options = settings.Pruning;
         var recovery = settings.Recovery;
-        // Found before any work, so that a missing backend fails in seconds, not after pruning.
+        // Found before pruning, so that a missing backend fails in seconds, not after minutes of work.
         var trainer = recovery.Method == RecoveryMethod.Distill ? TrainingBackend.Load("Recovery distill") : null;
         long originalMacs = ModelCost.Of(unpruned).ConvMacs;
         PruneResult? total = null;

@@ -64,8 +64,12 @@ public static class SettingDefinitions
             (w, s) => w.WriteNumber("DistillBatch", s.Recovery.Distillation.Batch)),
         new("DistillLearningRate", (s, v) => s with { Recovery = s.Recovery.WithDistillation(d => d with { LearningRate = SettingValues.Number(v, 0, 1, minExclusive: true) }) },
             (w, s) => w.WriteNumber("DistillLearningRate", s.Recovery.Distillation.LearningRate)),
-        new("Seed", (s, v) => SettingValues.Integer(v, 0, int.MaxValue) is var seed
-                ? s with { Pruning = s.Pruning with { Seed = seed }, Recovery = s.Recovery.WithDistillation(d => d with { Seed = seed }) } : s,
+        // One seed for everything random: the random criterion, distillation's shuffling and augmentation.
+        new("Seed", (s, v) =>
+            {
+                int seed = SettingValues.Integer(v, 0, int.MaxValue);
+                return s with { Pruning = s.Pruning with { Seed = seed }, Recovery = s.Recovery.WithDistillation(d => d with { Seed = seed }) };
+            },
             (w, s) => w.WriteNumber("Seed", s.Recovery.Distillation.Seed)),
 
         Choice("Quantization", s => s.Quantization.Mode, (s, m) => s with { Quantization = s.Quantization with { Mode = m } }, QuantizationModes.ToSettingName),

@@ -47,12 +47,12 @@ public sealed class ChannelPruner
     /// FLOPs, by bisection (rounding to <see cref="PruneOptions.RoundTo"/> makes FLOPs a step function of the ratio).</summary>
     private PruneResult PruneToFlops(PruneOptions options, double target)
     {
-        long budget = (long)(ModelCost.Of(Model).ConvMacs * target);
+        long original = ModelCost.Of(Model).ConvMacs, budget = (long)(original * target);
         double low = 0, high = PruneOptions.MaxRatio;
         var best = PruneByRatio(options with { TargetFlops = null, Ratio = high });
-        if (ModelCost.Of(best.Model).ConvMacs > budget)
+        if (ModelCost.Of(best.Model).ConvMacs is var least && least > budget)
             return best.With(best.Model, [string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"PruneTargetFlops {target}: the largest ratio ({high}) keeps {(double)ModelCost.Of(best.Model).ConvMacs / ModelCost.Of(Model).ConvMacs:0.###} of the FLOPs (protected layers, overrides).")]);
+                $"PruneTargetFlops {target}: the largest ratio ({high}) keeps {(double)least / original:0.###} of the FLOPs (protected layers, overrides).")]);
         for (int i = 0; i < 12; i++)
         {
             double middle = (low + high) / 2;

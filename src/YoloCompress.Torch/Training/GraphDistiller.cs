@@ -34,12 +34,14 @@ public static class GraphDistiller
         IProgress<DistillationProgress>? progress = null, CancellationToken cancellationToken = default) =>
         Distill(student, teacher, imageFiles, options, progress, configure: null, epochEnd: null, features: null, cancellationToken);
 
-    /// <summary>Distillation with the student fake-quantized as <paramref name="quantization"/> says (QAT); null: float.</summary>
+    /// <summary>Distillation with the student fake-quantized as <paramref name="quantization"/> says (QAT; null: float), and
+    /// intermediate tensors matched as <paramref name="features"/> say (null: the Detect outputs alone).</summary>
     public static ModelProto Distill(ModelProto student, ModelProto teacher, IReadOnlyList<string> imageFiles, DistillationOptions options,
-        QuantizationAwareTraining? quantization, IProgress<DistillationProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        QuantizationAwareTraining? quantization, IProgress<DistillationProgress>? progress = null, CancellationToken cancellationToken = default,
+        IReadOnlyList<FeatureMatch>? features = null) =>
         Distill(student, teacher, imageFiles, options, progress,
             quantization is null ? null : m => FakeQuantization.Apply(m, quantization.QuantizeWeights, quantization.ActivationRanges, quantization.SignedActivations),
-            epochEnd: null, features: null, cancellationToken);
+            epochEnd: null, features, cancellationToken);
 
     /// <summary><paramref name="configure"/> prepares the student module before training (e.g. fake quantization);
     /// <paramref name="epochEnd"/> receives the student as it stands after each epoch (benchmarks follow the curve).</summary>
