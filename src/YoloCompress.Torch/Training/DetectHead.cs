@@ -12,15 +12,18 @@ internal sealed record DetectHead(IReadOnlyList<string> Outputs, int Anchors, in
         var tail = DecodeTail.Find(model.Graph).SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
         var convs = model.Graph.Node.Where(n => n.OpType == "Conv" && tail.Contains(n.Output[0])).ToList();
         if (convs.Count == 0) throw new InvalidOperationException("The model has no Detect head: no convolution feeds the decode tail.");
-        // The decode's first Reshape after each conv names the layout: [-1, anchors, 5 + classes, ny, nx].
-        var reshape = model.Graph.Node.FirstOrDefault(n => n.OpType == "Reshape" && n.Input[0] == convs[0].Output[0])
+        // The decode's first Reshape after each conv (directly, or after the sigmoid our graphs apply first) names the
+        // layout: [-1, anchors, 5 + classes, ny, nx] (ultralytics) or [-1, anchors, 5 + classes, ny * nx] (ours).
+        var value = convs[0].Output[0];
+        if (model.Graph.Node.FirstOrDefault(n => n.OpType == "Sigmoid" && n.Input[0] == value) is { } sigmoid) value = sigmoid.Output[0];
+        var reshape = model.Graph.Node.FirstOrDefault(n => n.OpType == "Reshape" && n.Input[0] == value)
             ?? throw new InvalidOperationException($"Detect conv '{convs[0].Name}' is not followed by the decode's Reshape.");
         // The shape is an initializer (our graphs) or a Constant node (the reference exporter's).
         var shapeInit = model.Graph.Initializer.FirstOrDefault(i => i.Name == reshape.Input[1])
             ?? model.Graph.Node.FirstOrDefault(n => n.OpType == "Constant" && n.Output[0] == reshape.Input[1])?.Attribute.FirstOrDefault(a => a.Name == "value")?.T
             ?? throw new InvalidOperationException($"Reshape '{reshape.Name}' has no constant shape.");
         var shape = Core.OnnxModel.OnnxTensors.ToInt64Array(shapeInit);
-        if (shape.Length != 5) throw new InvalidOperationException($"Reshape '{reshape.Name}' has shape [{string.Join(", ", shape)}], expected [batch, anchors, outputs, ny, nx].");
+        if (shape.Length is not (4 or 5)) throw new InvalidOperationException($"Reshape '{reshape.Name}' has shape [{string.Join(", ", shape)}], expected [batch, anchors, outputs, ny, nx] or [batch, anchors, outputs, ny * nx].");
         return new DetectHead(convs.Select(c => c.Output[0]).ToList(), (int)shape[1], (int)shape[2] - 5);
     }
 }
