@@ -119,9 +119,12 @@ internal static class QuantBenchmark
         return 0;
     }
 
-    /// <summary>The variant's settings, resolved from text as a profile would give them.</summary>
+    /// <summary>The variant's settings, resolved from text as a profile would give them. A variant may add settings
+    /// after its name: "int8-percentile+HeadConvs=int8".</summary>
     private static CompressionSettings Settings(Options o, string variant)
     {
+        var extra = variant.Split('+').Skip(1).ToArray();
+        variant = variant.Split('+')[0];
         var quantization = variant switch
         {
             "fp16" or "int8-weight-only" => new[] { "Quantization=" + variant },
@@ -132,7 +135,7 @@ internal static class QuantBenchmark
         {
             FormattableString.Invariant($"CalibrationCount={o.CalibrationImages}"), "KeepFloat=" + string.Join(';', o.KeepFloat),
             "ActivationType=" + o.ActivationType, FormattableString.Invariant($"CalibrationPercentile={o.Percentile}"),
-        }.Concat(quantization);
+        }.Concat(quantization).Concat(extra);
         var origin = DiagnosticOrigin.CommandLine("benchmark");
         return ProfileResolver.Resolve(null, null, assignments.Select(a => ProfileResolver.ParseAssignment(a, origin)).ToArray()).Settings;
     }

@@ -78,7 +78,9 @@ internal static class QuantExplore
             var ranges = statistics.Select(new CalibrationOptions { Method = method, Symmetric = type == ActivationType.Int8,
                 Percentile = double.Parse(Value(args, "--percentile") ?? "99.999") });
             var result = parts[0] == "wo" ? WeightOnlyQuantizer.Quantize(model, options)
-                : parts[0] == "fp16" ? Float16Converter.Convert(model, options) : QdqQuantizer.Quantize(p, ranges);
+                : parts[0] == "fp16" ? Float16Converter.Convert(model, options)
+                : flags.Contains("full") ? QdqQuantizer.Quantize(source, options, CalibrationImages.Letterboxed(files, 640), new CalibrationOptions { Method = method })
+                : QdqQuantizer.Quantize(p, ranges);
             var bytes = result.Model.ToByteArray();
             double score = fidelity.Score(bytes);
             if (args.Contains("--save")) File.WriteAllBytes(Path.Combine(Path.GetTempPath(), "explore-" + string.Concat(config.Split(Path.GetInvalidFileNameChars().Append('|').Append('*').ToArray())) + ".onnx"), bytes);

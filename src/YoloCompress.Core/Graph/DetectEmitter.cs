@@ -8,13 +8,14 @@ namespace YoloCompress.Core.Graph;
 /// wh = (wh * 2) ** 2 * anchor_grid_i; rows ordered (anchor, y, x) -> [bs, na * ny * nx, no]; then cat over levels.
 /// grid_i is the (x, y) cell index minus 0.5 and anchor_grid_i the anchors in pixels (the pickled <c>anchors</c>
 /// buffer is in grid units, so it is multiplied by the stride).
-/// The same values in a faster order than ultralytics' (view -> permute -> sigmoid -> split on the last axis): the
-/// sigmoid follows the conv directly, so ONNX Runtime fuses it into the conv kernel; split, decode and cat work
-/// channels first ([bs, na, no, ny * nx]), where each piece is one contiguous block per anchor instead of 2, 2 and
-/// nc + 1 floats per cell; one transpose then puts the channels last. About 1 ms less per yolov5n run at 640
-/// (measured with the benchmarks' <c>inspect --profile</c>), in the float and the int8 model alike.
-/// The constants are stored broadcastable ([1, 1, 2, ny * nx] and [1, na, 2, 1]) instead of expanded to
-/// [1, na, 2, ny * nx]: the same arithmetic, and about 0.4 MB less in every model written.</summary>
+/// The same values in a faster order than ultralytics' (view -> 5-D permute -> sigmoid): the sigmoid follows the conv
+/// directly, so ONNX Runtime fuses it into the float conv kernel; the logits then go channels-last ([bs, ny, nx,
+/// na * no]: ORT writes its blocked conv output that way in one pass) and one transpose moves whole rows of no values
+/// to the anchor-major order. When the conv is int8 (<see cref="Quantization.HeadConvPrecision.Int8"/>) its MatMul
+/// already produces channels-last and the two transposes between cancel. About 1 ms less per yolov5n run at 640, float
+/// and int8 alike (the benchmarks' <c>inspect --profile</c>).
+/// The constants are stored broadcastable ([1, 1, ny * nx, 2] and [1, na, 1, 2]) instead of expanded to
+/// [1, na, ny * nx, 2]: the same arithmetic, and about 0.4 MB less in every model written.</summary>
 internal static class DetectEmitter
 {
     /// <summary>Emits the head; returns the number of predictions per image (sum of na * ny * nx).</summary>
@@ -53,10 +54,12 @@ internal static class DetectEmitter
             int ny = x.Height, nx = x.Width, cells = ny * nx;
             var p = $"{path}.decode.{i}";
             y = graph.Node("Sigmoid", p + ".sigmoid", new[] { y });
-            y = graph.Node("Reshape", p + ".reshape", new[] { y, graph.Int64(p + ".reshape.shape", -1, na, no, cells) });
-            var parts = graph.MultiOutputNode("Split", p + ".split", 3, new[] { y, graph.Int64(p + ".split.sizes", 2, 2, nc + 1) }, Int("axis", 2));
+            y = graph.Node("Transpose", p + ".channels_last", new[] { y }, Ints("perm", 0, 2, 3, 1));
+            y = graph.Node("Reshape", p + ".reshape", new[] { y, graph.Int64(p + ".reshape.shape", -1, cells, na, no) });
+            y = graph.Node("Transpose", p + ".transpose", new[] { y }, Ints("perm", 0, 2, 1, 3));
+            var parts = graph.MultiOutputNode("Split", p + ".split", 3, new[] { y, graph.Int64(p + ".split.sizes", 2, 2, nc + 1) }, Int("axis", 3));
 
-            var grid = graph.Float(p + ".grid", new long[] { 1, 1, 2, cells }, Grid(ny, nx));
+            var grid = graph.Float(p + ".grid", new long[] { 1, 1, cells, 2 }, Grid(ny, nx));
             var xy = graph.Node("Mul", p + ".xy.mul", new[] { parts[0], two });
             xy = graph.Node("Add", p + ".xy.add", new[] { xy, grid });
             xy = graph.Node("Mul", p + ".xy.scale", new[] { xy, graph.Scalar(p + ".stride", stride) });
@@ -65,10 +68,9 @@ internal static class DetectEmitter
             for (int k = 0; k < na * 2; k++) anchorGrid[k] = anchors.Data[i * na * 2 + k] * stride;
             var wh = graph.Node("Mul", p + ".wh.mul", new[] { parts[1], two });
             wh = graph.Node("Pow", p + ".wh.pow", new[] { wh, two });
-            wh = graph.Node("Mul", p + ".wh.scale", new[] { wh, graph.Float(p + ".anchor_grid", new long[] { 1, na, 2, 1 }, anchorGrid) });
+            wh = graph.Node("Mul", p + ".wh.scale", new[] { wh, graph.Float(p + ".anchor_grid", new long[] { 1, na, 1, 2 }, anchorGrid) });
 
-            var cat = graph.Node("Concat", p + ".concat", new[] { xy, wh, parts[2] }, Int("axis", 2));
-            cat = graph.Node("Transpose", p + ".transpose", new[] { cat }, Ints("perm", 0, 1, 3, 2));
+            var cat = graph.Node("Concat", p + ".concat", new[] { xy, wh, parts[2] }, Int("axis", 3));
             levels.Add(graph.Node("Reshape", p + ".flatten", new[] { cat, graph.Int64(p + ".flatten.shape", -1, na * cells, no) }));
             total += na * ny * nx;
         }
@@ -76,17 +78,15 @@ internal static class DetectEmitter
         return total;
     }
 
-    /// <summary>torch.stack((xv, yv), 2) - 0.5 over a meshgrid of ny rows and nx columns, channels first:
-    /// the x offsets of every cell (row-major), then the y offsets.</summary>
+    /// <summary>torch.stack((xv, yv), 2) - 0.5 over a meshgrid of ny rows and nx columns.</summary>
     private static float[] Grid(int ny, int nx)
     {
-        int cells = ny * nx;
-        var grid = new float[cells * 2];
+        var grid = new float[ny * nx * 2];
         for (int y = 0; y < ny; y++)
             for (int x = 0; x < nx; x++)
             {
-                grid[y * nx + x] = x - 0.5f;
-                grid[cells + y * nx + x] = y - 0.5f;
+                grid[(y * nx + x) * 2] = x - 0.5f;
+                grid[(y * nx + x) * 2 + 1] = y - 0.5f;
             }
         return grid;
     }

@@ -28,6 +28,11 @@ public sealed class QdqPlan
     /// <summary>Quantized nodes and how each is quantized.</summary>
     internal IReadOnlyDictionary<NodeProto, QdqOpKind> QuantizedNodes { get; private set; } = new Dictionary<NodeProto, QdqOpKind>();
 
+    /// <summary>Quantized 1x1 convs whose output stays float (nothing integer reads it: the Detect convs when their
+    /// weights are int8). As DQ -> Conv without a Q after, ONNX Runtime would run them as float convs, so the quantizer
+    /// writes them as DQ -> MatMul, which it runs as one integer kernel with a float output (MatMulIntegerToFloat).</summary>
+    internal IReadOnlySet<NodeProto> IntegerMatMulConvs { get; private set; } = new HashSet<NodeProto>();
+
     /// <summary>Every quantized activation tensor -> the tensor whose parameters it uses (itself, or for
     /// a pass-through op's output, the tensor its input took them from). Graph order.</summary>
     internal IReadOnlyList<KeyValuePair<string, string>> QuantizedTensors { get; private set; } = Array.Empty<KeyValuePair<string, string>>();
@@ -100,6 +105,16 @@ public sealed class QdqPlan
 
         bool IsFloatOutput(string o) => types.TryGetValue(o, out var t) && t == DataType.Float;
 
+        // An int8 head conv whose input no other integer node reads would add a rounding of that activation (on yolov5n
+        // the stride-32 features) for a small conv's worth of speed: it stays float.
+        foreach (var node in graph.Node)
+            if (!options.KeepHeadConvsFloat && quantized.ContainsKey(node) && IsHeadConv(node, index, tailNodes)
+                && !index.Consumers(node.Input[0]).Any(c => c != node && quantized.ContainsKey(c)))
+            {
+                quantized.Remove(node);
+                floatReasons[node] = "head conv whose input no other integer node reads (int8 would only add a rounding of it)";
+            }
+
         bool ReadByQuantized(string tensor) => index.Consumers(tensor).Any(quantized.ContainsKey);
 
         // Phase 3: the tensors, in graph order, and where their parameters come from.
@@ -123,9 +138,13 @@ public sealed class QdqPlan
                     Add(output, kind == QdqOpKind.PassThrough ? paramsFrom[node.Input[0]] : output);
         }
 
+        var matMulConvs = quantized.Where(p => p.Value == QdqOpKind.Conv && !paramsFrom.ContainsKey(p.Key.Output[0]) && IsPointwise(p.Key, index))
+            .Select(p => p.Key).ToHashSet();
+
         return new QdqPlan(model, options)
         {
             TensorsToCalibrate = calibrate,
+            IntegerMatMulConvs = matMulConvs,
             QuantizedNodes = quantized,
             QuantizedTensors = ordered,
             FloatNodes = graph.Node.Where(floatReasons.ContainsKey)
@@ -140,6 +159,14 @@ public sealed class QdqPlan
         QdqOpKind.Elementwise => node.Input,
         _ => node.Input.Take(1),
     };
+
+    /// <summary>A 1x1 conv with stride 1, no padding and one group: a matrix product over channels.</summary>
+    private static bool IsPointwise(NodeProto conv, GraphIndex index) =>
+        index.Initializer(conv.Input[1]) is { Dims: [_, _, 1, 1] }
+        && OnnxNodes.GetInt(conv, "group", 1) == 1
+        && OnnxNodes.GetInts(conv, "strides", [1, 1]).All(v => v == 1)
+        && OnnxNodes.GetInts(conv, "dilations", [1, 1]).All(v => v == 1)
+        && OnnxNodes.GetInts(conv, "pads", [0, 0, 0, 0]).All(v => v == 0);
 
     /// <summary>A conv whose outputs are read, and only read, by decode-tail nodes.</summary>
     private static bool IsHeadConv(NodeProto node, GraphIndex index, HashSet<NodeProto> tail)

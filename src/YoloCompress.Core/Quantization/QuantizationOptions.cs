@@ -30,7 +30,9 @@ public sealed record QuantizationOptions
     /// <summary>Keep float the head convs: those whose outputs only the decode tail reads (YOLOv5's Detect
     /// convs). Their outputs are the raw logits the tail turns into pixel boxes through exponentials, so
     /// weight rounding there is not averaged out by later layers: on yolov5n their int8 weights cost as
-    /// much accuracy as all other weights together. Default true.</summary>
+    /// much accuracy as all other weights together. Default true. Setting <c>HeadConvs</c>: false is <c>int8</c>, where the
+    /// quantizer writes them as integer MatMuls with a float output (<see cref="QdqPlan.IntegerMatMulConvs"/>) and rounds
+    /// their weights with <see cref="ErrorCompensatingRounding"/>.</summary>
     public bool KeepHeadConvsFloat { get; init; } = true;
 
     /// <summary>Store the weights of convs kept float as float16, with a Cast that ONNX Runtime folds into a

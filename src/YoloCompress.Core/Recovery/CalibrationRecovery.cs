@@ -1,3 +1,4 @@
+using YoloCompress.Core.Calibration;
 using Onnx;
 using YoloCompress.Core.Pruning;
 

@@ -1,3 +1,4 @@
+using YoloCompress.Core.Calibration;
 namespace YoloCompress.Core.Recovery;
 
 /// <summary>How a pruned model wins back accuracy (the recover stage).</summary>

@@ -79,10 +79,10 @@ public class GraphBuilderTests
 
         // The stride-8 grid starts at cell (x, y) = (0, 0) minus 0.5; anchors are in pixels.
         var grid = model.Graph.Initializer.Single(t => t.Name == "model.24.decode.0.grid");
-        Assert.Equal(new long[] { 1, 1, 2, 80 * 80 }, grid.Dims);
+        Assert.Equal(new long[] { 1, 1, 80 * 80, 2 }, grid.Dims);
         var offsets = Core.OnnxModel.OnnxTensors.ToFloatArray(grid);
-        Assert.Equal(new[] { -0.5f, 0.5f, 1.5f }, offsets[..3]); // x of cells (0, 0), (1, 0), (2, 0)
-        Assert.Equal(new[] { -0.5f, -0.5f, 0.5f }, new[] { offsets[6400], offsets[6401], offsets[6400 + 80] }); // y of (0, 0), (1, 0), (0, 1)
+        Assert.Equal(new[] { -0.5f, -0.5f, 0.5f, -0.5f }, offsets[..4]); // (x, y) of cells (0, 0) and (1, 0)
+        Assert.Equal(new[] { -0.5f, 0.5f }, offsets[(2 * 80)..(2 * 80 + 2)]); // cell (0, 1)
         var anchors = model.Graph.Initializer.Single(t => t.Name == "model.24.decode.2.anchor_grid");
         Assert.Equal(new[] { 116f, 90f, 156f, 198f, 373f, 326f }, Core.OnnxModel.OnnxTensors.ToFloatArray(anchors));
     }

@@ -193,7 +193,7 @@ public sealed class ProfileResolverTests : IDisposable
         var samples = new Dictionary<string, string>
         {
             ["ActivationType"] = "int8", ["Calibration"] = "mse", ["CalibrationCount"] = "8", ["CalibrationPercentile"] = "99.9",
-            ["InputSize"] = "320", ["KeepFloat"] = "model.0*", ["MaxLatency"] = "20ms", ["MaxMapDrop"] = "0.01", ["MaxSize"] = "2MB",
+            ["HeadConvs"] = "int8", ["InputSize"] = "320", ["KeepFloat"] = "model.0*", ["MaxLatency"] = "20ms", ["MaxMapDrop"] = "0.01", ["MaxSize"] = "2MB",
             ["PruneCriterion"] = "l1", ["PruneOverrides"] = "model.2*=0.3", ["PruneProtect"] = "model.24*", ["PruneRatio"] = "0.1",
             ["Opset"] = "13", ["Recovery"] = "none", ["PruneTargetFlops"] = "0.75", ["PruneSteps"] = "3",
             ["DistillEpochs"] = "3", ["DistillImageSize"] = "640", ["DistillBatch"] = "4", ["DistillLearningRate"] = "0.01", ["Seed"] = "5", ["PruneRoundTo"] = "4", ["PruneScope"] = "global", ["Quantization"] = "fp16",

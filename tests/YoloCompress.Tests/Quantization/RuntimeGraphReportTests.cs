@@ -73,6 +73,43 @@ public class RuntimeGraphReportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void HeadConvsInt8_RunsTheDetectConvsTheIntegerRegionFeedsAsIntegerMatMulsWithTheSameDetections()
+    {
+        var model = BatchNormFolding.Fold(YoloGraphBuilder.Build(CheckpointReader.Read(TestData.Yolov5n), 640));
+        var images = Directory.GetFiles(Path.Combine(TestData.Coco16, "images"), "*.jpg").Order(StringComparer.Ordinal).Take(4).ToArray();
+        QuantizationResult Int8(QuantizationOptions options) =>
+            ModelQuantizer.Quantize(model, options, new CalibrationOptions(), CalibrationImages.Letterboxed(images, 640));
+        var floatHead = Int8(new QuantizationOptions());
+        var int8Head = Int8(new QuantizationOptions { KeepHeadConvsFloat = false });
+
+        var report = RuntimeGraphReport.Analyze(OnnxSerializer.Serialize(int8Head.Model));
+        output.WriteLine(report.ToString());
+        // Stride 8 and 16: their inputs are int8 already (the next conv reads them), so the head conv runs as one
+        // integer kernel with a float output. Stride 32's input only the head reads: it stays float, saying why.
+        Assert.Equal(2, report.IntegerKernels.GetValueOrDefault("MatMulIntegerToFloat"));
+        Assert.Equal(new[] { "model.24.m.0", "model.24.m.1" }, int8Head.Report.Weights.Where(w => w.Axis == 1).Select(w => w.Node));
+        Assert.Contains("no other integer node reads", Assert.Single(int8Head.Report.FloatNodes, f => f.Node == "model.24.m.2").Reason);
+        Assert.Equal(report.FloatNodes["Conv"] + 2, RuntimeGraphReport.Analyze(OnnxSerializer.Serialize(floatHead.Model)).FloatNodes["Conv"]);
+        Assert.Empty(report.FloatIslands);
+        // Standard ONNX only: the fused kernel is ORT's business, the file holds DequantizeLinear -> MatMul.
+        Assert.All(int8Head.Model.Graph.Node, n => Assert.Equal("", n.Domain));
+
+        // The same detections: on a real image, every confident row's boxes within a few pixels and scores within 0.03.
+        var input = CalibrationImages.Letterboxed(images.Take(1).ToArray(), 640).First();
+        var (a, _) = OrtRunner.Run(floatHead.Model, input, 640);
+        var (b, _) = OrtRunner.Run(int8Head.Model, input, 640);
+        int confident = 0;
+        for (int row = 0; row < a.Length / 85; row++)
+        {
+            if (a[row * 85 + 4] < 0.25f) continue;
+            confident++;
+            for (int k = 0; k < 4; k++) Assert.InRange(Math.Abs(a[row * 85 + k] - b[row * 85 + k]), 0, 4);
+            Assert.InRange(Math.Abs(a[row * 85 + 4] - b[row * 85 + 4]), 0, 0.03);
+        }
+        Assert.True(confident > 10, $"only {confident} confident rows");
+    }
+
+    [Fact]
     public void SiluAsQuickGelu_FusesEverySiluAndComputesTheSameOutput()
     {
         var model = TinyModels.ResidualConcatMaxPool();

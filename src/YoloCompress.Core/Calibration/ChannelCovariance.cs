@@ -1,9 +1,8 @@
 using System.Numerics;
 using Onnx;
 using YoloCompress.Core.OnnxModel;
-using YoloCompress.Core.Pruning;
 
-namespace YoloCompress.Core.Recovery;
+namespace YoloCompress.Core.Calibration;
 
 /// <summary>x_r ~ B[r] + sum_k A[r,k] x_k for each removed channel position r (rows in the order of
 /// <see cref="Removed"/>, columns in the order of <see cref="Kept"/>).</summary>
@@ -38,6 +37,9 @@ internal sealed class ChannelCovariance
         return _products[i * Channels + j] / _count - mi * mj;
     }
 
+    /// <summary>E[x_i x_j]: what the squared error of a linear map of x weighs weight errors by.</summary>
+    public double SecondMoment(int i, int j) => Covariance(i, j) + Mean(i) * Mean(j);
+
     /// <summary>Covariances of the tensors over the inputs, in one pass of <see cref="ActivationCollector"/>.</summary>
     /// <param name="shifts">Per-channel shift for each tensor (its means from an earlier pass); the tensors collected.</param>
     public static Dictionary<string, ChannelCovariance> Collect(ModelProto model, IReadOnlyDictionary<string, double[]> shifts,
@@ -48,6 +50,14 @@ internal sealed class ChannelCovariance
         foreach (var input in inputs)
             collector.Run(input, (name, values, shape) => result[name].Add(name, values, shape));
         return result;
+    }
+
+    /// <summary>Moments (about zero) of one tensor's values, shaped [N, C, ...].</summary>
+    public static ChannelCovariance Of(string tensor, ReadOnlySpan<float> values, long[] shape)
+    {
+        var moments = new ChannelCovariance(new double[shape[1]]);
+        moments.Add(tensor, values, shape);
+        return moments;
     }
 
     private void Add(string tensor, ReadOnlySpan<float> values, long[] shape)
@@ -133,7 +143,8 @@ internal sealed class ChannelCovariance
         return new ChannelReconstruction(kept, removed, a, b);
     }
 
-    private static double[,] Cholesky(double[,] m)
+    /// <summary>The lower-triangular L with L L^T = m (m symmetric positive definite).</summary>
+    internal static double[,] Cholesky(double[,] m)
     {
         int n = m.GetLength(0);
         var l = new double[n, n];
@@ -147,7 +158,8 @@ internal sealed class ChannelCovariance
         return l;
     }
 
-    private static double[] Solve(double[,] l, double[] rhs)
+    /// <summary>x with L L^T x = rhs, for L from <see cref="Cholesky"/>.</summary>
+    internal static double[] Solve(double[,] l, double[] rhs)
     {
         int n = rhs.Length;
         var y = new double[n];
