@@ -93,6 +93,8 @@ public class RuntimeGraphReportTests(ITestOutputHelper output)
         Assert.Empty(report.FloatIslands);
         // Standard ONNX only: the fused kernel is ORT's business, the file holds DequantizeLinear -> MatMul.
         Assert.All(int8Head.Model.Graph.Node, n => Assert.Equal("", n.Domain));
+        // The rounding reads calibration statistics: the same inputs still give the same bytes.
+        Assert.Equal(OnnxSerializer.Serialize(int8Head.Model), OnnxSerializer.Serialize(Int8(new QuantizationOptions { KeepHeadConvsFloat = false }).Model));
 
         // The same detections: on a real image, every confident row's boxes within a few pixels and scores within 0.03.
         var input = CalibrationImages.Letterboxed(images.Take(1).ToArray(), 640).First();
