@@ -24,29 +24,35 @@ public static class QdqQuantizer
     {
         var plan = QdqPlan.Create(model, options);
         var ranges = ActivationCalibrator.Calibrate(model, plan.TensorsToCalibrate, calibrationInputs, calibrationOptions, cancellation);
-        // The integer MatMul convs' rounding needs their inputs' second moments: one more pass, over those tensors only
-        // (no shift: the moments are taken about zero). Not after int8-qat: its weights were trained for round-to-nearest.
-        var index = new GraphIndex(model.Graph);
-        var headInputs = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        if (options.Mode != QuantizationMode.Int8Qat)
-            foreach (var conv in plan.IntegerMatMulConvs)
-                headInputs[conv.Input[0]] = new double[index.Initializer(conv.Input[1])!.Dims[1]];
-        var moments = headInputs.Count > 0 ? ChannelCovariance.Collect(model, headInputs, calibrationInputs, calibrationOptions.Threads) : null;
+        // Not after int8-qat: its weights were trained for round-to-nearest.
+        var moments = options.Mode == QuantizationMode.Int8Qat ? null : MatMulInputMoments(plan, calibrationInputs, calibrationOptions.Threads);
         return Quantize(plan, ranges, moments);
+    }
+
+    /// <summary>Second moments (about zero) of the inputs of the plan's integer MatMul convs, for their weights' rounding:
+    /// one more pass over the calibration images, collecting those tensors only. Null when the plan has none.</summary>
+    private static Dictionary<string, ChannelCovariance>? MatMulInputMoments(QdqPlan plan, IEnumerable<float[]> calibrationInputs, int threads)
+    {
+        if (plan.IntegerMatMulConvs.Count == 0) return null;
+        var index = new GraphIndex(plan.Model.Graph);
+        var inputs = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        foreach (var conv in plan.IntegerMatMulConvs)
+            inputs[conv.Input[0]] = new double[index.Initializer(conv.Input[1])!.Dims[1]];
+        return ChannelCovariance.Collect(plan.Model, inputs, calibrationInputs, threads);
     }
 
     /// <exception cref="KeyNotFoundException">A tensor the plan needs was not calibrated (message names it).</exception>
     /// <exception cref="NotSupportedException">The model's opset is below 13 (no per-axis DequantizeLinear).</exception>
     public static QuantizationResult Quantize(QdqPlan plan, CalibrationResult calibration) => Quantize(plan, calibration, null);
 
-    /// <param name="headInputMoments">Second moments of the inputs of <see cref="QdqPlan.IntegerMatMulConvs"/>: their
+    /// <param name="matMulInputMoments">Second moments of the inputs of <see cref="QdqPlan.IntegerMatMulConvs"/>: their
     /// weights are then rounded by <see cref="ErrorCompensatingRounding"/>; without them, to nearest.</param>
-    internal static QuantizationResult Quantize(QdqPlan plan, CalibrationResult calibration, IReadOnlyDictionary<string, ChannelCovariance>? headInputMoments)
+    internal static QuantizationResult Quantize(QdqPlan plan, CalibrationResult calibration, IReadOnlyDictionary<string, ChannelCovariance>? matMulInputMoments)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(calibration);
         RequireOpset13(plan.Model);
-        var rewriter = new Rewriter(plan, calibration, headInputMoments);
+        var rewriter = new Rewriter(plan, calibration, matMulInputMoments);
         var model = rewriter.Run();
         var options = plan.Options;
         var report = new QuantizationReport
@@ -85,15 +91,14 @@ public static class QdqQuantizer
         private readonly List<NodeProto> _nodes = new();
         private readonly Dictionary<string, string> _floatReaders = new(StringComparer.Ordinal);
         private readonly List<TensorProto> _initializers = new();
+        private readonly IReadOnlyDictionary<string, ChannelCovariance>? _matMulInputMoments;
         private UniqueNames _names = null!;
 
-        private readonly IReadOnlyDictionary<string, ChannelCovariance>? _headInputMoments;
-
-        public Rewriter(QdqPlan plan, CalibrationResult calibration, IReadOnlyDictionary<string, ChannelCovariance>? headInputMoments)
+        public Rewriter(QdqPlan plan, CalibrationResult calibration, IReadOnlyDictionary<string, ChannelCovariance>? matMulInputMoments)
         {
             _plan = plan;
             _calibration = calibration;
-            _headInputMoments = headInputMoments;
+            _matMulInputMoments = matMulInputMoments;
             _type = plan.Options.ActivationType;
             _zeroPointType = _type == ActivationType.Int8 ? DataType.Int8 : DataType.Uint8;
             _index = new GraphIndex(plan.Model.Graph);
@@ -258,7 +263,7 @@ public static class QdqQuantizer
             _nodes.Add(OnnxNodes.Node("DequantizeLinear", "", new[] { channelsLast, q.Scale, q.ZeroPoint }, new[] { x }));
 
             var weight = _index.Initializer(node.Input[1])!;
-            var (values, scales) = _headInputMoments?.GetValueOrDefault(input) is { } moments
+            var (values, scales) = _matMulInputMoments?.GetValueOrDefault(input) is { } moments
                 ? ErrorCompensatingRounding.Quantize(weight, moments)
                 : WeightQuantization.QuantizeWeight(weight);
             int outputs = (int)weight.Dims[0], inputs = (int)weight.Dims[1];
@@ -285,7 +290,7 @@ public static class QdqQuantizer
                 scales.Min(), scales.Max(), (float)scales.Average(), biasName, 0));
         }
 
-        /// <summary>A per-channel (axis 0) DequantizeLinear of a constant. No zero-point input: weights and
+        /// <summary>A per-channel DequantizeLinear of a constant (channels on <paramref name="axis"/>). No zero-point input: weights and
         /// biases are symmetric, and ONNX's default zero point (0, of the data's type) says so in no bytes.</summary>
         private string EmitConstantDequantize(string name, TensorProto quantized, float[] scales, int axis = 0)
         {
