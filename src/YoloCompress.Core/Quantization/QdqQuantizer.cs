@@ -277,15 +277,20 @@ public static class QdqQuantizer
             var product = _names.Take(node.Output[0] + "_nhwc");
             _nodes.Add(OnnxNodes.Node("MatMul", NodePattern.NodeName(node), new[] { x, w }, new[] { product }));
 
-            // The float bias [out] adds along the channels-last axis as it is.
+            // Back to channels-first, then the float bias as [out, 1, 1]. Added after the transpose, not straight after the
+            // MatMul: there ORT's MatMul+Add fusion (a float Gemm, when the shapes are static) would take the MatMul out
+            // of the integer pattern.
             string? biasName = node.Input.Count > 2 && node.Input[2].Length > 0 ? node.Input[2] : null;
+            string channelsFirst = biasName is null ? node.Output[0] : _names.Take(node.Output[0] + "_unbiased");
+            _nodes.Add(OnnxNodes.Node("Transpose", "", new[] { product }, new[] { channelsFirst }, OnnxNodes.Ints("perm", 0, 3, 1, 2)));
             if (biasName is not null)
             {
-                var biased = _names.Take(node.Output[0] + "_nhwc_biased");
-                _nodes.Add(OnnxNodes.Node("Add", "", new[] { product, biasName }, new[] { biased }));
-                product = biased;
+                var bias = _index.Initializer(biasName)!;
+                var perChannel = OnnxTensors.Float(_names.Take(biasName + "_nchw"), new long[] { outputs, 1, 1 }, OnnxTensors.ToFloatArray(bias));
+                _initializers.Add(perChannel);
+                removed.Add(biasName);
+                _nodes.Add(OnnxNodes.Node("Add", "", new[] { channelsFirst, perChannel.Name }, new[] { node.Output[0] }));
             }
-            _nodes.Add(OnnxNodes.Node("Transpose", "", new[] { product }, new[] { node.Output[0] }, OnnxNodes.Ints("perm", 0, 3, 1, 2)));
             Weights.Add(new WeightQuantizationRecord(NodePattern.NodeName(node), weight.Name, "int8", 1, outputs,
                 scales.Min(), scales.Max(), (float)scales.Average(), biasName, 0));
         }

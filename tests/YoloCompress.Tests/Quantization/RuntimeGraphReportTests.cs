@@ -112,6 +112,21 @@ public class RuntimeGraphReportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void HeadConvsInt8_OnTheReferenceExportsStaticGraph_StaysIntegerWhereOrtWouldFuseMatMulAndBiasIntoAFloatGemm()
+    {
+        var model = Core.Pipeline.ModelSource.Load(TestData.Reference("yolov5n-export-opset12.onnx")).Folded();
+        var images = Directory.GetFiles(Path.Combine(TestData.Coco16, "images"), "*.jpg").Order(StringComparer.Ordinal).Take(4).ToArray();
+        var int8Head = ModelQuantizer.Quantize(model, new QuantizationOptions { KeepHeadConvsFloat = false }, new CalibrationOptions(),
+            CalibrationImages.Letterboxed(images, 640));
+
+        var report = RuntimeGraphReport.Analyze(OnnxSerializer.Serialize(int8Head.Model));
+
+        Assert.Equal(2, report.IntegerKernels.GetValueOrDefault("MatMulIntegerToFloat"));
+        Assert.DoesNotContain("Gemm", report.FloatNodes.Keys);
+        Assert.Empty(report.FloatIslands);
+    }
+
+    [Fact]
     public void SiluAsQuickGelu_FusesEverySiluAndComputesTheSameOutput()
     {
         var model = TinyModels.ResidualConcatMaxPool();
