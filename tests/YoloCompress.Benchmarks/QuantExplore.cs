@@ -70,7 +70,7 @@ internal static class QuantExplore
             {
                 KeepFloat = keep, ActivationType = type,
                 QuantizeOutputsReadByFloatOnly = flags.Contains("qout"),
-                KeepHeadConvsFloat = !flags.Contains("headint8"),
+                HeadConvs = flags.Contains("headint8") ? HeadConvPrecision.Int8 : HeadConvPrecision.Float,
                 FloatStemConvs = flags.FirstOrDefault(f => f.StartsWith("stem")) is { } st ? int.Parse(st[4..]) : 3,
             };
             var source = flags.Contains("quickgelu") ? SiluAsQuickGelu.Rewrite(model).Model : model;

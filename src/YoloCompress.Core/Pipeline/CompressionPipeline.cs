@@ -4,6 +4,7 @@ using YoloCompress.Core.Calibration;
 using YoloCompress.Core.Graph;
 using YoloCompress.Core.IO;
 using YoloCompress.Core.OnnxModel;
+using YoloCompress.Core.Profiles;
 using YoloCompress.Core.Pruning;
 using YoloCompress.Core.Quantization;
 using YoloCompress.Core.Recovery;
@@ -51,7 +52,7 @@ public static class CompressionPipeline
 
         var folded = ReferenceEquals(working, source.WorkingGraph) ? baseline : BatchNormFolding.Fold(working);
         progress?.Report($"quantize: {settings.Quantization.Mode.ToSettingName()}");
-        var quantized = ModelQuantizer.Quantize(folded, settings.Quantization, settings.Calibration, calibration, cancellation);
+        var quantized = Quantize(folded, settings, calibration, validation, before, progress, cancellation);
         var output = quantized.Model;
         CopyMetadata(baseline, output);
         output = OpsetConversion.Convert(output, settings.Opset);
@@ -65,6 +66,30 @@ public static class CompressionPipeline
         AtomicFile.WriteAllBytes(onnxPath, bytes);
         AtomicFile.WriteAllText(metadataPath, metadata);
         return new CompressionOutcome(onnxPath, metadataPath, before, after);
+    }
+
+    /// <summary>The quantize stage. With <c>HeadConvs</c> <c>auto</c>, an int8 model and a validation set, the graph is
+    /// quantized with float and with int8 head convs and both are validated: the int8 heads (faster) are kept when they
+    /// lose at most <see cref="HeadConvPrecisions.AutoMaxExtraDrop"/> of mAP@0.5:0.95 more than the float heads and stay
+    /// within MaxMapDrop. Accuracy decides, never a timing, so the same inputs give the same choice and the same bytes.</summary>
+    private static QuantizationResult Quantize(ModelProto folded, CompressionSettings settings, IEnumerable<float[]>? calibration,
+        ModelValidator? validation, ModelMetrics before, IProgress<string>? progress, CancellationToken cancellation)
+    {
+        var options = settings.Quantization;
+        QuantizationResult With(HeadConvPrecision heads) =>
+            ModelQuantizer.Quantize(folded, options with { HeadConvs = heads }, settings.Calibration, calibration, cancellation);
+        if (options.HeadConvs != HeadConvPrecision.Auto || options.Mode != QuantizationMode.Int8 || validation is null || before.Map50To95 is not { } reference)
+            return With(options.HeadConvs == HeadConvPrecision.Int8 ? HeadConvPrecision.Int8 : HeadConvPrecision.Float);
+
+        var floatHeads = With(HeadConvPrecision.Float);
+        var int8Heads = With(HeadConvPrecision.Int8);
+        double floatMap = validation.Evaluate(OnnxSerializer.Serialize(floatHeads.Model), cancellation).Map50To95;
+        double int8Map = validation.Evaluate(OnnxSerializer.Serialize(int8Heads.Model), cancellation).Map50To95;
+        bool int8 = floatMap - int8Map <= HeadConvPrecisions.AutoMaxExtraDrop
+            && (settings.MaxMapDrop is not { } budget || reference - int8Map <= budget);
+        progress?.Report(FormattableString.Invariant(
+            $"HeadConvs auto: mAP@0.5:0.95 {int8Map:0.0000} with int8 head convs, {floatMap:0.0000} with float ones: {(int8 ? "int8" : "float")}"));
+        return int8 ? int8Heads : floatHeads;
     }
 
     private static ModelMetrics Measure(ModelProto model, byte[] bytes, ModelValidator? validation, CancellationToken cancellation)

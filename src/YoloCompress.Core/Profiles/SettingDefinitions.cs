@@ -74,8 +74,7 @@ public static class SettingDefinitions
 
         Choice("Quantization", s => s.Quantization.Mode, (s, m) => s with { Quantization = s.Quantization with { Mode = m } }, QuantizationModes.ToSettingName),
         Choice("ActivationType", s => s.Quantization.ActivationType, (s, t) => s with { Quantization = s.Quantization with { ActivationType = t } }, ActivationTypes.ToSettingName),
-        Choice("HeadConvs", s => s.Quantization.KeepHeadConvsFloat ? HeadConvPrecision.Float : HeadConvPrecision.Int8,
-            (s, h) => s with { Quantization = s.Quantization with { KeepHeadConvsFloat = h == HeadConvPrecision.Float } }, HeadConvPrecisions.ToSettingName),
+        Choice("HeadConvs", s => s.Quantization.HeadConvs, (s, h) => s with { Quantization = s.Quantization with { HeadConvs = h } }, HeadConvPrecisions.ToSettingName),
         new("KeepFloat", (s, v) => s with { Quantization = s.Quantization with { KeepFloat = SettingValues.Patterns(v, allowOpTypes: true) } },
             (w, s) => WriteList(w, "KeepFloat", s.Quantization.KeepFloat.Select(p => p.Text))),
         Choice("Calibration", s => s.Calibration.Method, (s, m) => s with { Calibration = s.Calibration with { Method = m } }, CalibrationMethods.ToSettingName),

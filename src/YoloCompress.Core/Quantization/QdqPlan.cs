@@ -75,8 +75,8 @@ public sealed class QdqPlan
                 reason = $"op type {node.OpType} is not in the quantization registry";
             else if (kind == QdqOpKind.Conv && stem.Contains(node))
                 reason = "stem conv, among the first from the input (FloatStemConvs)";
-            else if (kind == QdqOpKind.Conv && options.KeepHeadConvsFloat && IsHeadConv(node, index, tailNodes))
-                reason = "head conv: only the decode tail reads it (KeepHeadConvsFloat)";
+            else if (kind == QdqOpKind.Conv && options.HeadConvs != HeadConvPrecision.Int8 && IsHeadConv(node, index, tailNodes))
+                reason = "head conv: only the decode tail reads it (HeadConvs)";
             else if (kind == QdqOpKind.Conv)
                 reason = ConvProblem(node, index, IsActivation);
             else if (kind == QdqOpKind.Elementwise && node.Input.FirstOrDefault(i => !IsActivation(i)) is { } constant)
@@ -108,7 +108,7 @@ public sealed class QdqPlan
         // An int8 head conv whose input no other integer node reads would add a rounding of that activation (on yolov5n
         // the stride-32 features) for a small conv's worth of speed: it stays float.
         foreach (var node in graph.Node)
-            if (!options.KeepHeadConvsFloat && quantized.ContainsKey(node) && IsHeadConv(node, index, tailNodes)
+            if (options.HeadConvs == HeadConvPrecision.Int8 && quantized.ContainsKey(node) && IsHeadConv(node, index, tailNodes)
                 && !index.Consumers(node.Input[0]).Any(c => c != node && quantized.ContainsKey(c)))
             {
                 quantized.Remove(node);

@@ -59,6 +59,7 @@ public static class QdqQuantizer
         {
             Mode = QuantizationMode.Int8.ToSettingName(),
             ActivationType = options.ActivationType.ToSettingName(),
+            HeadConvs = (options.HeadConvs == HeadConvPrecision.Int8 ? HeadConvPrecision.Int8 : HeadConvPrecision.Float).ToSettingName(),
             Calibration = calibration.Options.Method.ToSettingName(),
             CalibrationPercentile = calibration.Options.Method == CalibrationMethod.Percentile ? calibration.Options.Percentile : null,
             CalibrationImages = calibration.ImageCount,

@@ -27,13 +27,13 @@ public sealed record QuantizationOptions
     /// uint8 Sigmoid + Mul pair, so latency does not change (0.72x float either way). Default 3.</summary>
     public int FloatStemConvs { get; init; } = 3;
 
-    /// <summary>Keep float the head convs: those whose outputs only the decode tail reads (YOLOv5's Detect
-    /// convs). Their outputs are the raw logits the tail turns into pixel boxes through exponentials, so
-    /// weight rounding there is not averaged out by later layers: on yolov5n their int8 weights cost as
-    /// much accuracy as all other weights together. Default true. Setting <c>HeadConvs</c>: false is <c>int8</c>, where the
-    /// quantizer writes them as integer MatMuls with a float output (<see cref="QdqPlan.IntegerMatMulConvs"/>) and rounds
-    /// their weights with <see cref="ErrorCompensatingRounding"/>.</summary>
-    public bool KeepHeadConvsFloat { get; init; } = true;
+    /// <summary>The head convs: those whose outputs only the decode tail reads (YOLOv5's Detect convs). Their outputs are
+    /// the raw logits the tail turns into pixel boxes through exponentials, so weight rounding there is not averaged out by
+    /// later layers: on yolov5n their int8 weights cost as much accuracy as all other weights together, which is why they
+    /// stay float by default. <see cref="HeadConvPrecision.Int8"/> writes them as integer MatMuls with a float output
+    /// (<see cref="QdqPlan.IntegerMatMulConvs"/>), their weights rounded by <see cref="ErrorCompensatingRounding"/>.
+    /// Setting <c>HeadConvs</c>. Default <see cref="HeadConvPrecision.Float"/>.</summary>
+    public HeadConvPrecision HeadConvs { get; init; } = HeadConvPrecision.Float;
 
     /// <summary>Store the weights of convs kept float as float16, with a Cast that ONNX Runtime folds into a
     /// float32 constant when it loads the model (so the conv still runs its fastest float kernel).
@@ -51,7 +51,7 @@ public sealed record QuantizationOptions
     /// the stem convs after the first (model.0's 3-channel conv stays float, slower in uint8 on ONNX Runtime) and the
     /// Detect convs' weights (their outputs stay float, as <see cref="QuantizeOutputsReadByFloatOnly"/> says).</summary>
     internal QuantizationOptions WithTrainedExtent() =>
-        Mode == QuantizationMode.Int8Qat ? this with { FloatStemConvs = Math.Min(FloatStemConvs, 1), KeepHeadConvsFloat = false } : this;
+        Mode == QuantizationMode.Int8Qat ? this with { FloatStemConvs = Math.Min(FloatStemConvs, 1), HeadConvs = HeadConvPrecision.Int8 } : this;
 
     /// <summary>Which op types are quantized. Default <see cref="QdqOpRegistry.Default"/>.</summary>
     public QdqOpRegistry Registry { get; init; } = QdqOpRegistry.Default;

@@ -10,6 +10,9 @@ public sealed record QuantizationReport
     /// <summary>uint8 or int8 (static int8 only).</summary>
     public string? ActivationType { get; init; }
 
+    /// <summary>How the head convs were quantized (<c>float</c> or <c>int8</c>; <c>auto</c> resolved), static int8 only.</summary>
+    public string? HeadConvs { get; init; }
+
     /// <summary>The calibration method (static int8 only).</summary>
     public string? Calibration { get; init; }
 

@@ -51,6 +51,39 @@ public sealed class CompressionPipelineTests : IDisposable
     }
 
     [Fact]
+    public void HeadConvs_auto_validates_both_heads_and_keeps_int8_only_within_half_a_point_of_float()
+    {
+        var settings = new CompressionSettings { CalibrationCount = 8, Quantization = new QuantizationOptions { HeadConvs = HeadConvPrecision.Auto } };
+        var lines = new List<string>();
+        var request = Request(Path.Combine(_temp, "auto"), settings: settings) with { ValidationSet = TestData.Samples("coco16") };
+        var outcome = CompressionPipeline.Run(request, new SynchronousProgress(lines.Add));
+
+        var line = Assert.Single(lines, l => l.StartsWith("HeadConvs auto:", StringComparison.Ordinal));
+        var match = System.Text.RegularExpressions.Regex.Match(line, @"([\d.]+) with int8 head convs, ([\d.]+) with float ones: (\w+)$");
+        Assert.True(match.Success, line);
+        double int8Map = double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        double floatMap = double.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
+        string chosen = match.Groups[3].Value;
+        Assert.Equal(floatMap - int8Map <= HeadConvPrecisions.AutoMaxExtraDrop + 1e-4 ? "int8" : "float", chosen);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(outcome.MetadataPath));
+        Assert.Equal(chosen, json.RootElement.GetProperty("quantization").GetProperty("headConvs").GetString());
+        var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(outcome.OnnxPath));
+        Assert.Equal(chosen == "int8", model.Graph.Node.Any(n => n.OpType == "MatMul"));
+        Assert.Equal(chosen == "int8" ? int8Map : floatMap, outcome.After.Map50To95!.Value, 4);
+
+        // Without a validation set there is nothing to decide by: float heads, as the default.
+        var blind = CompressionPipeline.Run(Request(Path.Combine(_temp, "blind"), settings: settings));
+        Assert.DoesNotContain(Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(blind.OnnxPath)).Graph.Node, n => n.OpType == "MatMul");
+    }
+
+    /// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class SynchronousProgress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
+
+    [Fact]
     public void Pruned_int8_removes_channels_and_reruns_byte_identical()
     {
         // Pruning adds calibration passes (statistics, covariances, BN re-estimation in waves) and a

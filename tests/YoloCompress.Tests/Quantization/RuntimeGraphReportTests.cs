@@ -80,7 +80,7 @@ public class RuntimeGraphReportTests(ITestOutputHelper output)
         QuantizationResult Int8(QuantizationOptions options) =>
             ModelQuantizer.Quantize(model, options, new CalibrationOptions(), CalibrationImages.Letterboxed(images, 640));
         var floatHead = Int8(new QuantizationOptions());
-        var int8Head = Int8(new QuantizationOptions { KeepHeadConvsFloat = false });
+        var int8Head = Int8(new QuantizationOptions { HeadConvs = HeadConvPrecision.Int8 });
 
         var report = RuntimeGraphReport.Analyze(OnnxSerializer.Serialize(int8Head.Model));
         output.WriteLine(report.ToString());
@@ -94,7 +94,7 @@ public class RuntimeGraphReportTests(ITestOutputHelper output)
         // Standard ONNX only: the fused kernel is ORT's business, the file holds DequantizeLinear -> MatMul.
         Assert.All(int8Head.Model.Graph.Node, n => Assert.Equal("", n.Domain));
         // The rounding reads calibration statistics: the same inputs still give the same bytes.
-        Assert.Equal(OnnxSerializer.Serialize(int8Head.Model), OnnxSerializer.Serialize(Int8(new QuantizationOptions { KeepHeadConvsFloat = false }).Model));
+        Assert.Equal(OnnxSerializer.Serialize(int8Head.Model), OnnxSerializer.Serialize(Int8(new QuantizationOptions { HeadConvs = HeadConvPrecision.Int8 }).Model));
 
         // The same detections: on a real image, every confident row's boxes within a few pixels and scores within 0.03.
         var input = CalibrationImages.Letterboxed(images.Take(1).ToArray(), 640).First();
@@ -116,7 +116,7 @@ public class RuntimeGraphReportTests(ITestOutputHelper output)
     {
         var model = Core.Pipeline.ModelSource.Load(TestData.Reference("yolov5n-export-opset12.onnx")).Folded();
         var images = Directory.GetFiles(Path.Combine(TestData.Coco16, "images"), "*.jpg").Order(StringComparer.Ordinal).Take(4).ToArray();
-        var int8Head = ModelQuantizer.Quantize(model, new QuantizationOptions { KeepHeadConvsFloat = false }, new CalibrationOptions(),
+        var int8Head = ModelQuantizer.Quantize(model, new QuantizationOptions { HeadConvs = HeadConvPrecision.Int8 }, new CalibrationOptions(),
             CalibrationImages.Letterboxed(images, 640));
 
         var report = RuntimeGraphReport.Analyze(OnnxSerializer.Serialize(int8Head.Model));
