@@ -30,10 +30,11 @@ public sealed record QuantizationOptions
     /// <summary>The head convs: those whose outputs only the decode tail reads (YOLOv5's Detect convs). Their outputs are
     /// the raw logits the tail turns into pixel boxes through exponentials, so weight rounding there is not averaged out by
     /// later layers: on yolov5n their int8 weights cost as much accuracy as all other weights together, which is why they
-    /// stay float by default. <see cref="HeadConvPrecision.Int8"/> writes them as integer MatMuls with a float output
+    /// stay float unless a validation set shows otherwise. <see cref="HeadConvPrecision.Int8"/> writes them as integer MatMuls with a float output
     /// (<see cref="QdqPlan.IntegerMatMulConvs"/>), their weights rounded by <see cref="ErrorCompensatingRounding"/>.
-    /// Setting <c>HeadConvs</c>. Default <see cref="HeadConvPrecision.Float"/>.</summary>
-    public HeadConvPrecision HeadConvs { get; init; } = HeadConvPrecision.Float;
+    /// Setting <c>HeadConvs</c>. Default <see cref="HeadConvPrecision.Auto"/>: float heads unless a validation set shows int8
+    /// ones cost at most half a point more.</summary>
+    public HeadConvPrecision HeadConvs { get; init; } = HeadConvPrecision.Auto;
 
     /// <summary>Store the weights of convs kept float as float16, with a Cast that ONNX Runtime folds into a
     /// float32 constant when it loads the model (so the conv still runs its fastest float kernel).
