@@ -14,6 +14,15 @@ namespace YoloCompress.Tests.Quantization;
 /// QuickGelu node.</summary>
 public class RuntimeGraphReportTests(ITestOutputHelper output)
 {
+    private static readonly Lazy<ModelProto> Yolov5n640 = new(() => BatchNormFolding.Fold(YoloGraphBuilder.Build(CheckpointReader.Read(TestData.Yolov5n), 640)));
+
+    private static readonly string[] FourImages =
+        Directory.GetFiles(Path.Combine(TestData.Coco16, "images"), "*.jpg").Order(StringComparer.Ordinal).Take(4).ToArray();
+
+    /// <summary>Static int8 calibrated on the first four shipped coco images.</summary>
+    private static QuantizationResult QuantizeOnFourImages(ModelProto model, QuantizationOptions options) =>
+        ModelQuantizer.Quantize(model, options, new CalibrationOptions(), CalibrationImages.Letterboxed(FourImages, 640));
+
     [Fact]
     public void Of_SortsNodesAndFindsAFloatNodeBetweenIntegerKernels()
     {
@@ -40,10 +49,8 @@ public class RuntimeGraphReportTests(ITestOutputHelper output)
     [Fact]
     public void Analyze_OnDefaultInt8Yolov5n_LeavesNoFloatIslandAndTransposesOnlyWhereTheFloatStemMeetsIt()
     {
-        var model = BatchNormFolding.Fold(YoloGraphBuilder.Build(CheckpointReader.Read(TestData.Yolov5n), 640));
-        var images = Directory.GetFiles(Path.Combine(TestData.Coco16, "images"), "*.jpg").Order(StringComparer.Ordinal).Take(4).ToArray();
-        QuantizationResult Int8(QuantizationOptions options) =>
-            ModelQuantizer.Quantize(model, options, new CalibrationOptions(), CalibrationImages.Letterboxed(images, 640));
+        var model = Yolov5n640.Value;
+        QuantizationResult Int8(QuantizationOptions options) => QuantizeOnFourImages(model, options);
         var int8 = Int8(new QuantizationOptions());
 
         var report = RuntimeGraphReport.Analyze(OnnxSerializer.Serialize(int8.Model));
@@ -75,10 +82,8 @@ public class RuntimeGraphReportTests(ITestOutputHelper output)
     [Fact]
     public void HeadConvsInt8_RunsTheDetectConvsTheIntegerRegionFeedsAsIntegerMatMulsWithTheSameDetections()
     {
-        var model = BatchNormFolding.Fold(YoloGraphBuilder.Build(CheckpointReader.Read(TestData.Yolov5n), 640));
-        var images = Directory.GetFiles(Path.Combine(TestData.Coco16, "images"), "*.jpg").Order(StringComparer.Ordinal).Take(4).ToArray();
-        QuantizationResult Int8(QuantizationOptions options) =>
-            ModelQuantizer.Quantize(model, options, new CalibrationOptions(), CalibrationImages.Letterboxed(images, 640));
+        var model = Yolov5n640.Value;
+        QuantizationResult Int8(QuantizationOptions options) => QuantizeOnFourImages(model, options);
         var floatHead = Int8(new QuantizationOptions());
         var int8Head = Int8(new QuantizationOptions { HeadConvs = HeadConvPrecision.Int8 });
 
@@ -97,7 +102,7 @@ public class RuntimeGraphReportTests(ITestOutputHelper output)
         Assert.Equal(OnnxSerializer.Serialize(int8Head.Model), OnnxSerializer.Serialize(Int8(new QuantizationOptions { HeadConvs = HeadConvPrecision.Int8 }).Model));
 
         // The same detections: on a real image, every confident row's boxes within a few pixels and scores within 0.03.
-        var input = CalibrationImages.Letterboxed(images.Take(1).ToArray(), 640).First();
+        var input = CalibrationImages.Letterboxed(FourImages.Take(1).ToArray(), 640).First();
         var (a, _) = OrtRunner.Run(floatHead.Model, input, 640);
         var (b, _) = OrtRunner.Run(int8Head.Model, input, 640);
         int confident = 0;
@@ -115,9 +120,7 @@ public class RuntimeGraphReportTests(ITestOutputHelper output)
     public void HeadConvsInt8_OnTheReferenceExportsStaticGraph_StaysIntegerWhereOrtWouldFuseMatMulAndBiasIntoAFloatGemm()
     {
         var model = Core.Pipeline.ModelSource.Load(TestData.Reference("yolov5n-export-opset12.onnx")).Folded();
-        var images = Directory.GetFiles(Path.Combine(TestData.Coco16, "images"), "*.jpg").Order(StringComparer.Ordinal).Take(4).ToArray();
-        var int8Head = ModelQuantizer.Quantize(model, new QuantizationOptions { HeadConvs = HeadConvPrecision.Int8 }, new CalibrationOptions(),
-            CalibrationImages.Letterboxed(images, 640));
+        var int8Head = QuantizeOnFourImages(model, new QuantizationOptions { HeadConvs = HeadConvPrecision.Int8 });
 
         var report = RuntimeGraphReport.Analyze(OnnxSerializer.Serialize(int8Head.Model));
 
