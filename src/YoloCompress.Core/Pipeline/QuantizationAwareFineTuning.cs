@@ -27,6 +27,6 @@ internal static class QuantizationAwareFineTuning
         var int8Convs = plan.Weights.Select(w => w.Node).ToHashSet(StringComparer.Ordinal);
         progress?.Report($"quantization-aware training: {int8Convs.Count} int8 convs, {ranges.Count} int8 tensors");
         return trainer.QuantizationAwareTrain(teacher, working, keptPositions, int8Convs, ranges, settings.Quantization.ActivationType == ActivationType.Int8,
-            images, settings.Recovery.Distillation, progress, cancellation);
+            images, settings.Recovery.QuantizationAwareTraining, progress, cancellation);
     }
 }

@@ -64,6 +64,10 @@ public static class SettingDefinitions
             (w, s) => w.WriteNumber("DistillBatch", s.Recovery.Distillation.Batch)),
         new("DistillLearningRate", (s, v) => s with { Recovery = s.Recovery.WithDistillation(d => d with { LearningRate = SettingValues.Number(v, 0, 1, minExclusive: true) }) },
             (w, s) => w.WriteNumber("DistillLearningRate", s.Recovery.Distillation.LearningRate)),
+        new("QatEpochs", (s, v) => s with { Recovery = s.Recovery with { QatEpochs = SettingValues.Integer(v, 1, 10_000) } },
+            (w, s) => w.WriteNumber("QatEpochs", s.Recovery.QatEpochs)),
+        new("QatLearningRate", (s, v) => s with { Recovery = s.Recovery with { QatLearningRate = SettingValues.Number(v, 0, 1, minExclusive: true) } },
+            (w, s) => w.WriteNumber("QatLearningRate", s.Recovery.QatLearningRate)),
         // One seed for everything random: the random criterion, distillation's shuffling and augmentation.
         new("Seed", (s, v) =>
             {

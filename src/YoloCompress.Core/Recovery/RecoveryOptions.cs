@@ -59,5 +59,17 @@ public sealed record RecoveryOptions
     /// <summary>How <see cref="RecoveryMethod.Distill"/> trains.</summary>
     public DistillationOptions Distillation { get; init; } = new();
 
+    /// <summary>Passes over the calibration images when <c>int8-qat</c> fine-tunes (setting <c>QatEpochs</c>). Default 10.</summary>
+    public int QatEpochs { get; init; } = 10;
+
+    /// <summary>Peak learning rate of <c>int8-qat</c>'s fine-tuning (setting <c>QatLearningRate</c>). Default 3e-5: QAT
+    /// starts from a model that already works and only has to learn the int8 grid, so it takes steps about 30x smaller than
+    /// distillation after pruning, which must rebuild what was removed. Measured on yolov5n (64 images, held-out 64):
+    /// 60 epochs at 1e-3 lost 1.4 points against PTQ's 0.3, 10 at 1e-4 0.8, 10 at 3e-5 0.3.</summary>
+    public double QatLearningRate { get; init; } = 3e-5;
+
+    /// <summary>How <c>int8-qat</c> trains: the distillation options with its own epochs and learning rate.</summary>
+    public DistillationOptions QuantizationAwareTraining => Distillation with { Epochs = QatEpochs, LearningRate = QatLearningRate };
+
     internal RecoveryOptions WithDistillation(Func<DistillationOptions, DistillationOptions> change) => this with { Distillation = change(Distillation) };
 }

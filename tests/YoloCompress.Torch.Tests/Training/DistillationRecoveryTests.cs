@@ -21,7 +21,7 @@ public class DistillationRecoveryTests
     private static CompressionRequest Request(string profile, string outputDirectory, params (string Name, string Value)[] settings)
     {
         var origin = DiagnosticOrigin.CommandLine("test");
-        var overrides = new (string, string)[] { ("InputSize", "320"), ("DistillEpochs", "1"), ("DistillImageSize", "96"), ("DistillBatch", "4") }
+        var overrides = new (string, string)[] { ("InputSize", "320"), ("DistillEpochs", "1"), ("QatEpochs", "1"), ("DistillImageSize", "96"), ("DistillBatch", "4") }
             .Concat(settings).Select(s => new SettingOverride(s.Item1, s.Item2, origin));
         var resolved = ProfileResolver.Resolve(profile, null, overrides);
         var images = CalibrationImages.First(Path.Combine(TestData.Coco16, "images"), 8);
