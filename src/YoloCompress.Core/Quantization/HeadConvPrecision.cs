@@ -13,7 +13,7 @@ public enum HeadConvPrecision
     Int8,
 
     /// <summary>Chosen per model by the compression pipeline: <see cref="Int8"/> when a validation set shows it costs at
-    /// most <see cref="AutoMaxExtraDrop"/> of mAP@0.5:0.95 beyond <see cref="Float"/>'s (and stays within MaxMapDrop),
+    /// most <see cref="HeadConvPrecisions.AutoMaxExtraDrop"/> of mAP@0.5:0.95 beyond <see cref="Float"/>'s (and stays within MaxMapDrop),
     /// else <see cref="Float"/>; <see cref="Float"/> without a validation set. The quantizer itself treats it as Float.</summary>
     Auto,
 }
