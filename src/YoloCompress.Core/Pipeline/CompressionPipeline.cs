@@ -71,18 +71,21 @@ public static class CompressionPipeline
     /// <summary>The quantize stage. With <c>HeadConvs</c> <c>auto</c>, an int8 model and a validation set, the graph is
     /// quantized with float and with int8 head convs and both are validated: the int8 heads (faster) are kept when they
     /// lose at most <see cref="HeadConvPrecisions.AutoMaxExtraDrop"/> of mAP@0.5:0.95 more than the float heads and stay
-    /// within MaxMapDrop. Accuracy decides, never a timing, so the same inputs give the same choice and the same bytes.</summary>
+    /// within MaxMapDrop. Accuracy decides, never a timing, so the same inputs give the same choice and the same bytes.
+    /// Both variants come from one calibration pass.</summary>
     private static QuantizationResult Quantize(ModelProto folded, CompressionSettings settings, IEnumerable<float[]>? calibration,
         ModelValidator? validation, ModelMetrics before, IProgress<string>? progress, CancellationToken cancellation)
     {
         var options = settings.Quantization;
         QuantizationResult With(HeadConvPrecision heads) =>
             ModelQuantizer.Quantize(folded, options with { HeadConvs = heads }, settings.Calibration, calibration, cancellation);
-        if (options.HeadConvs != HeadConvPrecision.Auto || options.Mode != QuantizationMode.Int8 || validation is null || before.Map50To95 is not { } reference)
+        if (options.HeadConvs != HeadConvPrecision.Auto || options.Mode != QuantizationMode.Int8 || calibration is null || validation is null
+            || before.Map50To95 is not { } reference)
             return With(options.HeadConvs == HeadConvPrecision.Int8 ? HeadConvPrecision.Int8 : HeadConvPrecision.Float);
 
-        var floatHeads = With(HeadConvPrecision.Float);
-        var int8Heads = With(HeadConvPrecision.Int8);
+        var variants = QdqQuantizer.QuantizeEach(folded, [options with { HeadConvs = HeadConvPrecision.Float }, options with { HeadConvs = HeadConvPrecision.Int8 }],
+            calibration, ModelQuantizer.CalibrationFor(options, settings.Calibration), cancellation);
+        var (floatHeads, int8Heads) = (variants[0], variants[1]);
         double floatMap = validation.Evaluate(OnnxSerializer.Serialize(floatHeads.Model), cancellation).Map50To95;
         double int8Map = validation.Evaluate(OnnxSerializer.Serialize(int8Heads.Model), cancellation).Map50To95;
         bool int8 = floatMap - int8Map <= HeadConvPrecisions.AutoMaxExtraDrop

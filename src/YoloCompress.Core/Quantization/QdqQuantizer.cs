@@ -20,25 +20,34 @@ public static class QdqQuantizer
 {
     /// <summary>Plans, calibrates and quantizes: the whole static int8 flow.</summary>
     public static QuantizationResult Quantize(ModelProto model, QuantizationOptions options, IEnumerable<float[]> calibrationInputs,
-        CalibrationOptions calibrationOptions, CancellationToken cancellation = default)
+        CalibrationOptions calibrationOptions, CancellationToken cancellation = default) =>
+        QuantizeEach(model, [options], calibrationInputs, calibrationOptions, cancellation)[0];
+
+    /// <summary>The static int8 flow for several variants of the options (<c>HeadConvs</c> <c>auto</c> compares two) from one
+    /// calibration: the images run once for every tensor any variant needs; a tensor's range does not depend on which
+    /// others are collected, so each result is what quantizing it alone gives.</summary>
+    public static IReadOnlyList<QuantizationResult> QuantizeEach(ModelProto model, IReadOnlyList<QuantizationOptions> variants,
+        IEnumerable<float[]> calibrationInputs, CalibrationOptions calibrationOptions, CancellationToken cancellation = default)
     {
-        var plan = QdqPlan.Create(model, options);
-        var ranges = ActivationCalibrator.Calibrate(model, plan.TensorsToCalibrate, calibrationInputs, calibrationOptions, cancellation);
+        var plans = variants.Select(options => QdqPlan.Create(model, options)).ToArray();
+        var ranges = ActivationCalibrator.Calibrate(model, plans.SelectMany(p => p.TensorsToCalibrate).Distinct(StringComparer.Ordinal).ToArray(),
+            calibrationInputs, calibrationOptions, cancellation);
         // Not after int8-qat: its weights were trained for round-to-nearest.
-        var moments = options.Mode == QuantizationMode.Int8Qat ? null : MatMulInputMoments(plan, calibrationInputs, calibrationOptions.Threads);
-        return Quantize(plan, ranges, moments);
+        static bool RoundsForOutput(QdqPlan plan) => plan.Options.Mode != QuantizationMode.Int8Qat;
+        var moments = MatMulInputMoments(model, plans.Where(RoundsForOutput).SelectMany(p => p.IntegerMatMulConvs), calibrationInputs, calibrationOptions.Threads);
+        return plans.Select(p => Quantize(p, ranges, RoundsForOutput(p) ? moments : null)).ToArray();
     }
 
-    /// <summary>Second moments (about zero) of the inputs of the plan's integer MatMul convs, for their weights' rounding:
-    /// one more pass over the calibration images, collecting those tensors only. Null when the plan has none.</summary>
-    private static Dictionary<string, ChannelCovariance>? MatMulInputMoments(QdqPlan plan, IEnumerable<float[]> calibrationInputs, int threads)
+    /// <summary>Second moments (about zero) of the inputs of the integer MatMul convs, for their weights' rounding: one
+    /// more pass over the calibration images, collecting those tensors only. Null when there are none.</summary>
+    private static Dictionary<string, ChannelCovariance>? MatMulInputMoments(ModelProto model, IEnumerable<NodeProto> convs,
+        IEnumerable<float[]> calibrationInputs, int threads)
     {
-        if (plan.IntegerMatMulConvs.Count == 0) return null;
-        var index = new GraphIndex(plan.Model.Graph);
+        var index = new GraphIndex(model.Graph);
         var inputs = new Dictionary<string, double[]>(StringComparer.Ordinal);
-        foreach (var conv in plan.IntegerMatMulConvs)
+        foreach (var conv in convs)
             inputs[conv.Input[0]] = new double[index.Initializer(conv.Input[1])!.Dims[1]];
-        return ChannelCovariance.Collect(plan.Model, inputs, calibrationInputs, threads);
+        return inputs.Count == 0 ? null : ChannelCovariance.Collect(model, inputs, calibrationInputs, threads);
     }
 
     /// <exception cref="KeyNotFoundException">A tensor the plan needs was not calibrated (message names it).</exception>

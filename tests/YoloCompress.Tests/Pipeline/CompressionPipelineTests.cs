@@ -71,6 +71,10 @@ public sealed class CompressionPipelineTests : IDisposable
         var model = Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(outcome.OnnxPath));
         Assert.Equal(chosen == "int8", model.Graph.Node.Any(n => n.OpType == "MatMul"));
         Assert.Equal(chosen == "int8" ? int8Map : floatMap, outcome.After.Map50To95!.Value, 4);
+        // Both variants came from one calibration pass: the model is the one that setting gives on its own.
+        var alone = CompressionPipeline.Run(Request(Path.Combine(_temp, "alone"),
+            settings: settings with { Quantization = settings.Quantization with { HeadConvs = chosen == "int8" ? HeadConvPrecision.Int8 : HeadConvPrecision.Float } }));
+        Assert.Equal(File.ReadAllBytes(alone.OnnxPath), File.ReadAllBytes(outcome.OnnxPath));
 
         // Without a validation set there is nothing to decide by: float heads, as the default.
         var blind = CompressionPipeline.Run(Request(Path.Combine(_temp, "blind"), settings: settings));
