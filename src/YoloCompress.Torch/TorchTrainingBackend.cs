@@ -20,15 +20,19 @@ public sealed class TorchTrainingBackend : ITrainingBackend
     }
 
     public ModelProto QuantizationAwareTrain(ModelProto teacher, ModelProto student, IReadOnlyDictionary<string, int[]> keptPositions,
-        IReadOnlyCollection<string> int8Convs, IReadOnlyDictionary<string, (float Min, float Max)> activationRanges, bool signedActivations,
+        IReadOnlyDictionary<string, int> weightBits, IReadOnlyDictionary<string, (float Min, float Max)> activationRanges, bool signedActivations,
         IReadOnlyList<string> images, DistillationOptions options, IProgress<string>? progress, CancellationToken cancellation)
     {
-        ArgumentNullException.ThrowIfNull(int8Convs);
+        ArgumentNullException.ThrowIfNull(weightBits);
         var features = FeatureMatch.ForConvOutputs(student, keptPositions);
         var epochs = progress is null ? null : new EpochLines(progress);
-        var quantization = new QuantizationAwareTraining(node => int8Convs.Contains(node.Name), activationRanges, signedActivations);
+        var quantization = new QuantizationAwareTraining(node => weightBits.GetValueOrDefault(node.Name), activationRanges, signedActivations);
         return GraphDistiller.Distill(student, teacher, images, options, quantization, epochs, cancellation, features);
     }
+
+    public IReadOnlyDictionary<string, ChannelGradients> ChannelGradients(ModelProto model, IReadOnlyCollection<string> tensors,
+        IReadOnlyList<string> images, DistillationOptions options, CancellationToken cancellation) =>
+        SampledFisherGradients.Compute(model, tensors, images, options, cancellation);
 
     /// <summary>One line an epoch: loss, throughput, time left.</summary>
     private sealed class EpochLines(IProgress<string> lines) : IProgress<DistillationProgress>

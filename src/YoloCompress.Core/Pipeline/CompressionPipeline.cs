@@ -55,7 +55,7 @@ public static class CompressionPipeline
         var quantized = Quantize(folded, settings, calibration, validation, before, progress, cancellation);
         var output = quantized.Model;
         CopyMetadata(baseline, output);
-        output = OpsetConversion.Convert(output, settings.Opset);
+        output = OpsetConversion.Convert(output, settings.EmittedOpset);
         var bytes = OnnxSerializer.Serialize(output);
 
         progress?.Report("measure the compressed model");

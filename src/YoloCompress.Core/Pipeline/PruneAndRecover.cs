@@ -18,12 +18,15 @@ internal static class PruneAndRecover
         var recovery = settings.Recovery;
         // Found before pruning, so that a missing backend fails in seconds, not after minutes of work.
         var trainer = recovery.Method == RecoveryMethod.Distill ? TrainingBackend.Load("Recovery distill") : null;
+        var gradients = ChannelImportance.Create(options.Criterion).NeedsGradients
+            ? GradientSource(trainer ?? TrainingBackend.Load($"PruneCriterion {options.Criterion.ToSettingName()}"), imageFiles, recovery.Distillation, progress, cancellation)
+            : null;
         long originalMacs = ModelCost.Of(unpruned).ConvMacs;
         PruneResult? total = null;
         for (int step = 1; step <= options.Steps; step++)
         {
             var current = total?.Model ?? unpruned;
-            var pruner = new ChannelPruner(current, calibration);
+            var pruner = new ChannelPruner(current, calibration, gradients: gradients);
             var stepOptions = StepOptions(options, step, (double)originalMacs / ModelCost.Of(current).ConvMacs);
             progress?.Report(options.Steps == 1 ? $"prune by {options.Criterion.ToSettingName()}" : $"prune step {step}/{options.Steps} by {options.Criterion.ToSettingName()}");
             var pruned = pruner.Prune(stepOptions);
@@ -46,6 +49,13 @@ internal static class PruneAndRecover
         }
         return total!;
     }
+
+    private static ChannelGradientSource GradientSource(ITrainingBackend backend, IReadOnlyList<string> images, DistillationOptions options,
+        IProgress<string>? progress, CancellationToken cancellation) => (model, tensors) =>
+    {
+        progress?.Report($"channel gradients on {images.Count} images");
+        return backend.ChannelGradients(model, tensors, images, options, cancellation);
+    };
 
     /// <summary>Step <paramref name="step"/>'s options on the current model: the share of the target reached so far
     /// (channels: ratio r x step / steps of the original; FLOPs: 1 - (1 - f) x step / steps of the original),

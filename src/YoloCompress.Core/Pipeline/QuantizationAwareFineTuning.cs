@@ -24,9 +24,9 @@ internal static class QuantizationAwareFineTuning
         var bnOutputOf = working.Graph.Node.Where(n => n.OpType == "BatchNormalization").ToDictionary(n => n.Input[0], n => n.Output[0], StringComparer.Ordinal);
         var ranges = new Dictionary<string, (float Min, float Max)>(StringComparer.Ordinal);
         foreach (var a in plan.Activations) ranges[bnOutputOf.GetValueOrDefault(a.Tensor, a.Tensor)] = (a.Min, a.Max);
-        var int8Convs = plan.Weights.Select(w => w.Node).ToHashSet(StringComparer.Ordinal);
-        progress?.Report($"quantization-aware training: {int8Convs.Count} int8 convs, {ranges.Count} int8 tensors");
-        return trainer.QuantizationAwareTrain(teacher, working, keptPositions, int8Convs, ranges, settings.Quantization.ActivationType == ActivationType.Int8,
+        var weightBits = plan.Weights.ToDictionary(w => w.Node, w => w.Type == "int4" ? 4 : 8, StringComparer.Ordinal);
+        progress?.Report($"quantization-aware training: {weightBits.Count(w => w.Value == 8)} int8 convs, {weightBits.Count(w => w.Value == 4)} int4 convs, {ranges.Count} int8 tensors");
+        return trainer.QuantizationAwareTrain(teacher, working, keptPositions, weightBits, ranges, settings.Quantization.ActivationType == ActivationType.Int8,
             images, settings.Recovery.QuantizationAwareTraining, progress, cancellation);
     }
 }

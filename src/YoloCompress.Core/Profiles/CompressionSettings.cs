@@ -59,4 +59,8 @@ public sealed record CompressionSettings
 
     /// <summary>ONNX opset of the emitted model, 12 (the reference exporter's default) to 26; int8 needs 13 or later. Default 17.</summary>
     public int Opset { get; init; } = OpsetConversion.DefaultOpset;
+
+    /// <summary>The opset written: <see cref="Opset"/>, raised to 21 where WeightBits 4 stores int4 weights (ONNX has int4 from 21).</summary>
+    public int EmittedOpset => Quantization.WeightBits == 4 && Quantization.Mode.IsStaticInt8()
+        ? Math.Max(Opset, YoloCompress.Core.Quantization.QuantizationOptions.Int4Opset) : Opset;
 }

@@ -78,6 +78,12 @@ public static class SettingDefinitions
 
         Choice("Quantization", s => s.Quantization.Mode, (s, m) => s with { Quantization = s.Quantization with { Mode = m } }, QuantizationModes.ToSettingName),
         Choice("ActivationType", s => s.Quantization.ActivationType, (s, t) => s with { Quantization = s.Quantization with { ActivationType = t } }, ActivationTypes.ToSettingName),
+        new("WeightBits", (s, v) =>
+            {
+                int bits = SettingValues.Integer(v, 1, 64);
+                return bits is 4 or 8 ? s with { Quantization = s.Quantization with { WeightBits = bits } } : throw new SettingValueException("must be 8 or 4");
+            },
+            (w, s) => w.WriteNumber("WeightBits", s.Quantization.WeightBits)),
         Choice("HeadConvs", s => s.Quantization.HeadConvs, (s, h) => s with { Quantization = s.Quantization with { HeadConvs = h } }, HeadConvPrecisions.ToSettingName),
         new("KeepFloat", (s, v) => s with { Quantization = s.Quantization with { KeepFloat = SettingValues.Patterns(v, allowOpTypes: true) } },
             (w, s) => WriteList(w, "KeepFloat", s.Quantization.KeepFloat.Select(p => p.Text))),

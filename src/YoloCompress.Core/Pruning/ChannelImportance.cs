@@ -4,15 +4,19 @@ namespace YoloCompress.Core.Pruning;
 /// unpruned model over calibration images. Notes (fallbacks) are collected for the report.</summary>
 public sealed class ImportanceContext
 {
-    public ImportanceContext(DependencyGraph graph, ChannelStatistics? statistics)
+    public ImportanceContext(DependencyGraph graph, ChannelStatistics? statistics, IReadOnlyDictionary<string, ChannelGradients>? gradients = null)
     {
         Graph = graph;
         Statistics = statistics;
+        Gradients = gradients;
     }
 
     public DependencyGraph Graph { get; }
 
     public ChannelStatistics? Statistics { get; }
+
+    /// <summary>Per-image channel gradients of the tensors consumers read, for gradient criteria (the training backend's).</summary>
+    public IReadOnlyDictionary<string, ChannelGradients>? Gradients { get; }
 
     public List<string> Notes { get; } = new();
 }
@@ -27,6 +31,13 @@ public abstract class ChannelImportance
     /// <summary>True when the criterion needs activation statistics of calibration images.</summary>
     public virtual bool NeedsCalibration => false;
 
+    /// <summary>True when the criterion needs gradients of the model's loss (the training backend).</summary>
+    public virtual bool NeedsGradients => false;
+
+    /// <summary>True when scores share one unit across groups (an estimated loss), so a global ranking compares them
+    /// per FLOP saved; otherwise each group's scores are normalised by their mean first.</summary>
+    public virtual bool ComparableAcrossGroups => false;
+
     public abstract double[] Score(PruningGroup group, ImportanceContext context);
 
     /// <summary>The importance a criterion stands for.</summary>
@@ -39,6 +50,7 @@ public abstract class ChannelImportance
         PruneCriterion.ActivationVariance => new ActivationImportance(ActivationStatistic.Variance),
         PruneCriterion.ActivationVarianceWeighted => new ActivationImportance(ActivationStatistic.ConsumerWeightedVariance),
         PruneCriterion.Random => new RandomImportance(seed),
+        PruneCriterion.Taylor => new TaylorImportance(),
         _ => throw new ArgumentOutOfRangeException(nameof(criterion), criterion, "Unknown pruning criterion."),
     };
 }

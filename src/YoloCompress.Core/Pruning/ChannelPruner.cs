@@ -10,18 +10,23 @@ public sealed class ChannelPruner
 {
     private readonly IEnumerable<float[]>? _calibration;
     private readonly int _threads;
+    private readonly ChannelGradientSource? _gradientSource;
     private ChannelStatistics? _statistics;
+    private IReadOnlyDictionary<string, ChannelGradients>? _gradients;
+    private Dictionary<int, double>? _macsPerChannel;
 
     /// <param name="model">The float model (working graph with BN, or BN folded); never modified.</param>
     /// <param name="calibration">Preprocessed calibration inputs (batch 1, the model's input shape), enumerated
     /// once per calibration pass; null when no activation criterion or recovery is wanted.</param>
     /// <param name="threads">ONNX Runtime intra-op threads for calibration passes; 0 lets it choose.</param>
-    public ChannelPruner(ModelProto model, IEnumerable<float[]>? calibration = null, int threads = 0)
+    /// <param name="gradients">Channel gradients for the taylor criterion (the training backend's); null when not wanted.</param>
+    public ChannelPruner(ModelProto model, IEnumerable<float[]>? calibration = null, int threads = 0, ChannelGradientSource? gradients = null)
     {
         Model = model;
         Graph = DependencyGraph.Build(model);
         _calibration = calibration;
         _threads = threads;
+        _gradientSource = gradients;
     }
 
     public ModelProto Model { get; }
@@ -69,9 +74,12 @@ public sealed class ChannelPruner
         var importance = ChannelImportance.Create(options.Criterion, options.Seed);
         if (importance.NeedsCalibration && _calibration is null)
             throw new InvalidOperationException($"Setting PruneCriterion: '{importance.Name}' needs calibration images.");
+        if (importance.NeedsGradients && _gradientSource is null)
+            throw new InvalidOperationException($"Setting PruneCriterion: '{importance.Name}' needs the training backend's gradients.");
 
         var ratios = GroupRatios(options);
-        var context = new ImportanceContext(Graph, importance.NeedsCalibration ? Statistics : null);
+        var context = new ImportanceContext(Graph, importance.NeedsCalibration ? Statistics : null,
+            importance.NeedsGradients ? _gradients ??= _gradientSource!(Model, ConvInputTensors().Order(StringComparer.Ordinal).ToArray()) : null);
         var scores = ratios.Where(r => r.Value > 0 || (options.Scope == PruneScope.Global && r.Value < 0))
             .ToDictionary(r => r.Key, r => importance.Score(Graph.Groups[r.Key], context));
         notes.AddRange(context.Notes);
@@ -79,8 +87,14 @@ public sealed class ChannelPruner
         var keepCounts = ratios.Where(r => r.Value > 0).ToDictionary(
             r => r.Key, r => RatioAllocation.KeepCount(Graph.Groups[r.Key].Size, r.Value, options.RoundTo));
         var globalGroups = ratios.Where(r => r.Value < 0).Select(r => (Graph.Groups[r.Key], scores[r.Key])).ToArray();
+        if (importance.ComparableAcrossGroups && globalGroups.Length > 0)
+        {
+            // Loss per FLOP saved: the cheapest removals first (Group Fisher's allocation).
+            var cost = _macsPerChannel ??= ModelCost.MacsPerChannel(Model, Graph);
+            globalGroups = globalGroups.Select(g => (g.Item1, g.Item2.Select(v => v / Math.Max(1, cost[g.Item1.Id])).ToArray())).ToArray();
+        }
         if (globalGroups.Length > 0)
-            foreach (var (g, keep) in RatioAllocation.GlobalKeepCounts(globalGroups, options.Ratio, options.RoundTo))
+            foreach (var (g, keep) in RatioAllocation.GlobalKeepCounts(globalGroups, options.Ratio, options.RoundTo, normalise: !importance.ComparableAcrossGroups))
                 keepCounts[g] = keep;
 
         var kept = new Dictionary<int, int[]>();

@@ -24,6 +24,10 @@ public enum PruneCriterion
 
     /// <summary>A seeded random ranking (a baseline).</summary>
     Random,
+
+    /// <summary>First-order Taylor (Fisher) estimate of the loss a channel's removal costs, from the training backend's
+    /// gradients on calibration images, without labels (<see cref="TaylorImportance"/>).</summary>
+    Taylor,
 }
 
 /// <summary>uniform: the same ratio in every group; global: one ranking across groups (the PruneScope setting).</summary>
@@ -45,6 +49,7 @@ public static class PruneSettingNames
         PruneCriterion.ActivationVariance => "activation-variance",
         PruneCriterion.ActivationVarianceWeighted => "activation-variance-weighted",
         PruneCriterion.Random => "random",
+        PruneCriterion.Taylor => "taylor",
         _ => throw new ArgumentOutOfRangeException(nameof(criterion)),
     };
 

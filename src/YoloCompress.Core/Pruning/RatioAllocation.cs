@@ -22,14 +22,15 @@ internal static class RatioAllocation
             .OrderByDescending(i => scores[i]).ThenBy(i => i)
             .Take(keep).Order().ToArray();
 
-    /// <summary>Global ranking: scores normalised by each group's mean, one threshold across groups so that
-    /// <paramref name="ratio"/> of all their channels go; each group's count is then rounded and floored.</summary>
-    public static Dictionary<int, int> GlobalKeepCounts(IReadOnlyList<(PruningGroup Group, double[] Scores)> groups, double ratio, int roundTo)
+    /// <summary>Global ranking: scores (normalised by each group's mean unless they share a unit across groups), one
+    /// threshold across groups so that <paramref name="ratio"/> of all their channels go; each group's count is then
+    /// rounded and floored.</summary>
+    public static Dictionary<int, int> GlobalKeepCounts(IReadOnlyList<(PruningGroup Group, double[] Scores)> groups, double ratio, int roundTo, bool normalise = true)
     {
         var all = new List<(double Score, int Group, int Index)>();
         foreach (var (group, scores) in groups)
         {
-            double mean = scores.Average();
+            double mean = normalise ? scores.Average() : 1;
             for (int i = 0; i < scores.Length; i++)
                 all.Add((mean > 0 ? scores[i] / mean : 0, group.Id, i));
         }

@@ -187,6 +187,12 @@ public static class QdqQuantizer
             }
 
             OnnxGraphs.ReplaceContents(graph, _nodes, t => !removed.Contains(t.Name), _initializers);
+            if (_initializers.Any(t => t.DataType == (int)WeightQuantization.Int4Type))
+                foreach (var import in model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx" && o.Version < QuantizationOptions.Int4Opset))
+                {
+                    import.Version = QuantizationOptions.Int4Opset;
+                    model.IrVersion = Math.Max(model.IrVersion, OpsetConversion.IrVersionFor(QuantizationOptions.Int4Opset));
+                }
             return model;
         }
 
@@ -237,10 +243,12 @@ public static class QdqQuantizer
         private void QuantizeConvConstants(NodeProto node, string input, HashSet<string> removed)
         {
             var weight = _index.Initializer(node.Input[1])!;
-            var (values, scales) = WeightQuantization.QuantizeWeight(weight);
+            int bits = _plan.Options.WeightBits;
+            var (values, scales) = WeightQuantization.QuantizeWeight(weight, bits);
             int channels = scales.Length;
+            var name = _names.Take(weight.Name + "_quantized");
             node.Input[1] = EmitConstantDequantize(weight.Name,
-                WeightQuantization.Int8(_names.Take(weight.Name + "_quantized"), weight.Dims, values), scales);
+                bits == 4 ? WeightQuantization.Int4(name, weight.Dims, values) : WeightQuantization.Int8(name, weight.Dims, values), scales);
             removed.Add(weight.Name);
 
             string? biasName = null;
@@ -254,7 +262,7 @@ public static class QdqQuantizer
                 removed.Add(bias.Name);
                 (biasName, clamped) = (bias.Name, c);
             }
-            Weights.Add(new WeightQuantizationRecord(NodePattern.NodeName(node), weight.Name, "int8", 0, channels,
+            Weights.Add(new WeightQuantizationRecord(NodePattern.NodeName(node), weight.Name, bits == 4 ? "int4" : "int8", 0, channels,
                 scales.Min(), scales.Max(), (float)scales.Average(), biasName, clamped));
         }
 

@@ -54,6 +54,15 @@ public sealed record QuantizationOptions
     internal QuantizationOptions WithTrainedExtent() =>
         Mode == QuantizationMode.Int8Qat ? this with { FloatStemConvs = Math.Min(FloatStemConvs, 1), HeadConvs = HeadConvPrecision.Int8 } : this;
 
+    /// <summary>Bits of the quantized conv weights (setting <c>WeightBits</c>): 8, or 4 (symmetric per channel, [-7, 7], stored
+    /// as ONNX int4, which needs opset 21: the model is written at opset 21 at least). ONNX Runtime has no integer kernel for int4 conv weights: it dequantizes them and
+    /// runs those convs in float, so 4 halves what the weights weigh and costs speed. The Detect convs written as integer
+    /// MatMuls stay 8-bit (their kernel reads int8). Default 8.</summary>
+    public int WeightBits { get; init; } = 8;
+
+    /// <summary>The opset int4 tensors need.</summary>
+    public const int Int4Opset = 21;
+
     /// <summary>Which op types are quantized. Default <see cref="QdqOpRegistry.Default"/>.</summary>
     public QdqOpRegistry Registry { get; init; } = QdqOpRegistry.Default;
 }

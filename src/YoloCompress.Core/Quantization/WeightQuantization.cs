@@ -11,9 +11,10 @@ internal static class WeightQuantization
 {
     /// <summary>Per channel c of a weight [C, ...]: scale = max|w_c| / 127, q = round(w / scale)
     /// in [-127, 127] (-128 left unused, so the range is symmetric and the u8 x s8 products of x86
-    /// kernels cannot overflow a 16-bit pair sum as readily).</summary>
-    public static (sbyte[] Values, float[] Scales) QuantizeWeight(TensorProto weight)
+    /// kernels cannot overflow a 16-bit pair sum as readily). With 4 <paramref name="bits"/>: / 7, in [-7, 7].</summary>
+    public static (sbyte[] Values, float[] Scales) QuantizeWeight(TensorProto weight, int bits = 8)
     {
+        int limit = (1 << (bits - 1)) - 1;
         var w = OnnxTensors.ToFloatArray(weight);
         int channels = (int)weight.Dims[0];
         int perChannel = w.Length / channels;
@@ -25,10 +26,10 @@ internal static class WeightQuantization
             float maxAbs = 0;
             foreach (var v in slice) maxAbs = Math.Max(maxAbs, Math.Abs(v));
             // An all-zero channel (pruned) still needs a positive scale; its values quantize to 0 anyway.
-            float scale = maxAbs > 0 ? maxAbs / 127f : 1f;
+            float scale = maxAbs > 0 ? maxAbs / limit : 1f;
             scales[c] = scale;
             for (int k = 0; k < perChannel; k++)
-                q[c * perChannel + k] = (sbyte)Math.Clamp(MathF.Round(slice[k] / scale, MidpointRounding.ToEven), -127, 127);
+                q[c * perChannel + k] = (sbyte)Math.Clamp(MathF.Round(slice[k] / scale, MidpointRounding.ToEven), -limit, limit);
         }
         return (q, scales);
     }
@@ -53,6 +54,22 @@ internal static class WeightQuantization
 
     public static TensorProto Int8(string name, IEnumerable<long> dims, sbyte[] values) =>
         OnnxTensors.Raw(name, DataType.Int8, dims.ToArray(), MemoryMarshal.AsBytes(values.AsSpan()));
+
+    /// <summary>ONNX int4 (opset 21): two values a byte, the first in the low nibble, two's complement; an odd count
+    /// leaves the last high nibble zero.</summary>
+    public static TensorProto Int4(string name, IEnumerable<long> dims, sbyte[] values)
+    {
+        var packed = new byte[(values.Length + 1) / 2];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (values[i] is < -8 or > 7) throw new ArgumentOutOfRangeException(nameof(values), values[i], $"Value {i} does not fit in int4.");
+            packed[i / 2] |= (byte)((values[i] & 0x0F) << (i % 2 * 4));
+        }
+        return OnnxTensors.Raw(name, Int4Type, dims.ToArray(), packed);
+    }
+
+    /// <summary>TensorProto.DataType INT4 (22), which the ONNX classes this project uses predate.</summary>
+    public const DataType Int4Type = (DataType)22;
 
     public static TensorProto Int32(string name, IEnumerable<long> dims, int[] values) =>
         OnnxTensors.Raw(name, DataType.Int32, dims.ToArray(), MemoryMarshal.AsBytes(values.AsSpan()));

@@ -40,7 +40,10 @@ public static class TorchNativeLoader
             if (_loaded is not null) return _loaded;
             var result = new NativeLoadResult(null, []);
             if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
+            {
+                OneDnnIsaCap.Apply();
                 result = PrepareLinux();
+            }
             torch.InitializeDeviceType(DeviceType.CPU);
             return _loaded = result;
         }

@@ -38,7 +38,7 @@ internal static class DistillationLoss
     }
 
     /// <summary>All levels as one [predictions, 5 + classes] matrix.</summary>
-    private static Tensor Rows(IReadOnlyList<Tensor> levels, int anchors) =>
+    internal static Tensor Rows(IReadOnlyList<Tensor> levels, int anchors) =>
         cat(levels.Select(l =>
         {
             long b = l.shape[0], no = l.shape[1] / anchors;

@@ -40,7 +40,7 @@ public static class GraphDistiller
         QuantizationAwareTraining? quantization, IProgress<DistillationProgress>? progress = null, CancellationToken cancellationToken = default,
         IReadOnlyList<FeatureMatch>? features = null) =>
         Distill(student, teacher, imageFiles, options, progress,
-            quantization is null ? null : m => FakeQuantization.Apply(m, quantization.QuantizeWeights, quantization.ActivationRanges, quantization.SignedActivations),
+            quantization is null ? null : m => FakeQuantization.Apply(m, quantization.WeightBits, quantization.ActivationRanges, quantization.SignedActivations),
             epochEnd: null, features, cancellationToken);
 
     /// <summary><paramref name="configure"/> prepares the student module before training (e.g. fake quantization);

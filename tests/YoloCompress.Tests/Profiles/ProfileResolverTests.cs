@@ -194,9 +194,9 @@ public sealed class ProfileResolverTests : IDisposable
         {
             ["ActivationType"] = "int8", ["Calibration"] = "mse", ["CalibrationCount"] = "8", ["CalibrationPercentile"] = "99.9",
             ["HeadConvs"] = "int8", ["InputSize"] = "320", ["KeepFloat"] = "model.0*", ["MaxLatency"] = "20ms", ["MaxMapDrop"] = "0.01", ["MaxSize"] = "2MB",
-            ["PruneCriterion"] = "l1", ["PruneOverrides"] = "model.2*=0.3", ["PruneProtect"] = "model.24*", ["PruneRatio"] = "0.1",
+            ["PruneOverrides"] = "model.2*=0.3", ["PruneProtect"] = "model.24*", ["PruneRatio"] = "0.1",
             ["Opset"] = "13", ["Recovery"] = "none", ["PruneTargetFlops"] = "0.75", ["PruneSteps"] = "3",
-            ["DistillEpochs"] = "3", ["DistillImageSize"] = "640", ["DistillBatch"] = "4", ["DistillLearningRate"] = "0.01", ["Seed"] = "5", ["QatEpochs"] = "3", ["QatLearningRate"] = "0.001", ["PruneRoundTo"] = "4", ["PruneScope"] = "global", ["Quantization"] = "fp16",
+            ["DistillEpochs"] = "3", ["DistillImageSize"] = "640", ["DistillBatch"] = "4", ["DistillLearningRate"] = "0.01", ["Seed"] = "5", ["QatEpochs"] = "3", ["QatLearningRate"] = "0.001", ["WeightBits"] = "4", ["PruneCriterion"] = "taylor", ["PruneRoundTo"] = "4", ["PruneScope"] = "global", ["Quantization"] = "fp16",
         };
         Assert.Equal(samples.Keys.Order(StringComparer.Ordinal), SettingDefinitions.All.Select(d => d.Name));
         var defaults = Keys(CanonicalSettingsJson.Write(new CompressionSettings()));

@@ -15,6 +15,7 @@ public class TrainingBackendTests
     [Theory]
     [InlineData(BuiltInProfiles.PrunedDistilledInt8, "InputSize=320", "Recovery distill")]
     [InlineData(BuiltInProfiles.Int8, "Quantization=int8-qat", "Quantization int8-qat")]
+    [InlineData(BuiltInProfiles.PrunedInt8, "PruneCriterion=taylor", "PruneCriterion taylor")]
     public void Training_without_the_backend_is_YC0019_naming_what_to_add_and_writes_nothing(string profile, string setting, string neededBy)
     {
         Assert.Null(Environment.GetEnvironmentVariable(TrainingBackend.FolderVariable));

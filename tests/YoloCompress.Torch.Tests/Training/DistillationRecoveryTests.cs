@@ -83,4 +83,21 @@ public class DistillationRecoveryTests
         Assert.Equal(new[] { "model.24.m.0", "model.24.m.1" }, trained.Node.Where(n => n.OpType == "MatMul").Select(n => n.Name));
         Assert.Equal(b.After.GigaFlops, a.After.GigaFlops, 6);
     }
+
+    [Fact]
+    public void Int8_qat_with_4_bit_weights_trains_for_the_int4_grid_and_writes_int4_convs()
+    {
+        using var qat = new TempFolder();
+
+        var outcome = CompressionPipeline.Run(Request(BuiltInProfiles.Int8, qat.Path, ("Quantization", "int8-qat"), ("WeightBits", "4")));
+
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(outcome.OnnxPath));
+        var weights = System.Text.Json.JsonDocument.Parse(File.ReadAllText(outcome.MetadataPath)).RootElement.GetProperty("quantization").GetProperty("weights")
+            .EnumerateArray().Select(w => w.GetProperty("type").GetString()).ToList();
+        // The convs ORT runs from DQ'd weights are int4; the Detect convs written as integer MatMuls keep int8 (their kernel's type).
+        Assert.Equal(weights.Count(t => t == "int4"), model.Graph.Initializer.Count(t => t.DataType == 22));
+        Assert.Equal(2, weights.Count(t => t == "int8"));
+        Assert.True(weights.Count(t => t == "int4") > 50);
+        Assert.Equal(21, model.OpsetImport.Single(o => o.Domain == "").Version);
+    }
 }

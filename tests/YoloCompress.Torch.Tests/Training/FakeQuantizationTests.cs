@@ -28,6 +28,23 @@ public class FakeQuantizationTests
     }
 
     [Fact]
+    public void FourBitWeightsTakeAtMost15LevelsPerChannelOnTheGridTheQuantizerWrites()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        var w = randn(4, 8, 3, 3);
+        var q = FakeQuantization.PerChannelWeights(w, bits: 4);
+        for (int c = 0; c < 4; c++)
+        {
+            var values = q[c].data<float>().ToArray();
+            float step = w[c].abs().max().item<float>() / 7f;
+            Assert.True(values.Distinct().Count() <= 15);
+            Assert.All(values, v => Assert.Equal(0, Math.Abs(v / step - MathF.Round(v / step)), 3));
+            Assert.Equal(7 * step, values.Max(Math.Abs), 5);
+        }
+    }
+
+    [Fact]
     public void ActivationsSnapToTheUint8GridOfTheirRangeAndClipWithoutGradient()
     {
         using var scope = NewDisposeScope();
@@ -56,7 +73,7 @@ public class FakeQuantizationTests
         var head = DetectHead.Find(model);
         var reference = module.Forward(input, head.Outputs)[head.Outputs[0]].clone();
 
-        FakeQuantization.Apply(module, _ => true, new Dictionary<string, (float, float)>());
+        FakeQuantization.Apply(module, _ => 8, new Dictionary<string, (float, float)>());
         var quantized = module.Forward(input, head.Outputs)[head.Outputs[0]];
 
         double relative = ((quantized - reference).norm() / reference.norm()).item<float>();

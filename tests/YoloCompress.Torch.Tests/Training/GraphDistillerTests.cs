@@ -74,7 +74,7 @@ public class GraphDistillerTests
         var (teacher, student) = Models.Value;
         var once = Quick with { Epochs = 1, Batch = 8 };
         var head = DetectHead.Find(student).Outputs.ToHashSet();
-        var qat = new QuantizationAwareTraining(node => !head.Contains(node.Output[0]),
+        var qat = new QuantizationAwareTraining(node => head.Contains(node.Output[0]) ? 0 : 8,
             student.Graph.Node.Where(n => n.OpType == "Sigmoid").ToDictionary(n => n.Output[0], _ => (-0.1f, 1f)));
 
         var plain = GraphDistiller.Distill(student, teacher, TrainImages, once);
