@@ -29,18 +29,18 @@ public sealed class TaylorImportance : ChannelImportance
             if (m.Role != MemberRole.ConvInput || !seen.Add(m.Tensor)) continue;
             var g = gradients.GetValueOrDefault(m.Tensor) ?? throw new InvalidOperationException($"No gradients were computed for '{m.Tensor}'.");
             var moments = stats[m.Tensor] ?? throw new InvalidOperationException($"No statistics were collected for '{m.Tensor}'.");
-            change ??= Enumerable.Range(0, g.Images).Select(_ => new double[group.Size]).ToArray();
-            for (int image = 0; image < g.Images; image++)
+            change ??= Enumerable.Range(0, g.Rows).Select(_ => new double[group.Size]).ToArray();
+            for (int row = 0; row < g.Rows; row++)
                 for (int i = 0; i < m.Positions.Length; i++)
                 {
                     int p = m.Positions[i];
-                    change[image][m.Indices[i]] += moments.Mean(p) * g.Gradient[image][p] - g.ActivationTimesGradient[image][p];
+                    change[row][m.Indices[i]] += moments.Mean(p) * g.Gradient[row][p] - g.ActivationTimesGradient[row][p];
                 }
         }
         var scores = new double[group.Size];
         if (change is null) return scores;
-        foreach (var perImage in change)
-            for (int c = 0; c < scores.Length; c++) scores[c] += perImage[c] * perImage[c];
+        foreach (var perRow in change)
+            for (int c = 0; c < scores.Length; c++) scores[c] += perRow[c] * perRow[c];
         for (int c = 0; c < scores.Length; c++) scores[c] /= 2 * change.Length;
         return scores;
     }

@@ -7,16 +7,16 @@ namespace YoloCompress.Tests.Pruning;
 /// computes real ones is tested in YoloCompress.Torch.Tests).</summary>
 public class TaylorImportanceTests
 {
-    private const int Images = 3;
+    private const int Rows = 3;
 
     /// <summary>Gradients of every tensor asked for: zero, except what <paramref name="set"/> writes per (tensor, position).</summary>
     private static ChannelGradientSource Source(TinyGraph t, Action<string, int, double[], double[]>? set = null) => (_, tensors) =>
         tensors.ToDictionary(n => n, n =>
         {
             int channels = t.Channels(n);
-            var ag = Enumerable.Range(0, Images).Select(_ => new double[channels]).ToArray();
-            var g = Enumerable.Range(0, Images).Select(_ => new double[channels]).ToArray();
-            for (int i = 0; i < Images; i++)
+            var ag = Enumerable.Range(0, Rows).Select(_ => new double[channels]).ToArray();
+            var g = Enumerable.Range(0, Rows).Select(_ => new double[channels]).ToArray();
+            for (int i = 0; i < Rows; i++)
                 for (int p = 0; p < channels; p++)
                 {
                     var (a, b) = (new double[1], new double[1]);

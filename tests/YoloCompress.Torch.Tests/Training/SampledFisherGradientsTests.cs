@@ -34,7 +34,7 @@ public class SampledFisherGradientsTests
         Assert.Equal(tensors.Length, first.Count);
         foreach (var name in tensors)
         {
-            Assert.Equal(3 * SampledFisherGradients.Samples, first[name].Images);
+            Assert.Equal(3 * SampledFisherGradients.Samples, first[name].Rows);
             Assert.Contains(first[name].ActivationTimesGradient.SelectMany(r => r), v => v != 0);
             Assert.Equal(first[name].ActivationTimesGradient, second[name].ActivationTimesGradient);
             Assert.Equal(first[name].Gradient, second[name].Gradient);
