@@ -15,17 +15,17 @@ internal static class OneDnnIsaCap
 {
     public const string Variable = "ONEDNN_MAX_CPU_ISA", Value = "AVX2";
 
-    /// <summary>Sets the cap where <see cref="IsNeeded"/> says so; true when it did.</summary>
-    public static bool Apply()
+    /// <summary>Sets the cap where <see cref="IsNeeded"/> says so.</summary>
+    public static void Apply()
     {
-        if (!OperatingSystem.IsLinux() || !IsNeeded(Vendor(), Avx512F.IsSupported) || setenv(Variable, Value, overwrite: 0) != 0) return false;
-        Environment.SetEnvironmentVariable(Variable, Value); // the managed copy, for child processes and diagnostics
-        return true;
+        if (OperatingSystem.IsLinux() && IsNeeded(Vendor(), Avx512F.IsSupported, Environment.GetEnvironmentVariable(Variable))
+            && setenv(Variable, Value, overwrite: 0) == 0)
+            Environment.SetEnvironmentVariable(Variable, Value); // the managed copy, for child processes and diagnostics
     }
 
-    /// <summary>AMD with AVX-512, and no cap chosen by the user.</summary>
-    internal static bool IsNeeded(string vendor, bool avx512) =>
-        vendor == "AuthenticAMD" && avx512 && Environment.GetEnvironmentVariable(Variable) is null;
+    /// <summary>AMD with AVX-512, and no cap chosen by the user (<paramref name="userValue"/> null).</summary>
+    internal static bool IsNeeded(string vendor, bool avx512, string? userValue) =>
+        vendor == "AuthenticAMD" && avx512 && userValue is null;
 
     private static string Vendor()
     {
