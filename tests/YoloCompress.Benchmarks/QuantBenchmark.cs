@@ -107,7 +107,7 @@ internal static class QuantBenchmark
         if (settings.Quantization.Mode == QuantizationMode.Int8)
         {
             var files = CalibrationImages.Select(Path.Combine(o.Dataset, "images"), settings.CalibrationCount);
-            images = CalibrationImages.Letterboxed(files, settings.InputSize ?? 640);
+            images = CalibrationImages.Letterboxed(files, settings.InputSize is { Kind: InputSizeKind.Fixed } s ? s.Width : 640);
         }
         var result = ModelQuantizer.Quantize(model, settings.Quantization, settings.Calibration, images);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;

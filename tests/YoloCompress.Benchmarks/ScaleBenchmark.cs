@@ -75,7 +75,7 @@ internal static class ScaleBenchmark
         var total = Stopwatch.StartNew();
 
         var source = meter.Stage("export", () => ModelSource.Load(checkpoint, settings.InputSize));
-        var calibration = CalibrationImages.Letterboxed(files, source.InputSize);
+        var calibration = CalibrationImages.Letterboxed(files, source.Geometry);
         var floatModel = source.Folded();
         var (pruner, pruned) = meter.Stage("prune", () =>
         {
@@ -94,7 +94,7 @@ internal static class ScaleBenchmark
         File.WriteAllBytes(Path.Combine(output, $"{size}-{images}-float.onnx"), floatModel.ToByteArray());
         File.WriteAllBytes(Path.Combine(output, $"{size}-{images}-int8.onnx"), quantized);
         var stats = ModelStatistics.Compute(floatModel);
-        var cells = new List<string> { size, source.InputSize.ToString(CultureInfo.InvariantCulture), images.ToString(CultureInfo.InvariantCulture),
+        var cells = new List<string> { size, source.Geometry.ToString(), images.ToString(CultureInfo.InvariantCulture),
             (stats.Parameters / 1e6).ToString("0.0", CultureInfo.InvariantCulture), stats.GigaFlops.ToString("0.0", CultureInfo.InvariantCulture) };
         foreach (var stage in Stages)
         {

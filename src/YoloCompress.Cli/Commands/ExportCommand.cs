@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using YoloCompress.Core.Graph;
 using YoloCompress.Core.OnnxModel;
+using YoloCompress.Core.Pipeline;
+using YoloCompress.Core.Profiles;
 
 namespace YoloCompress.Cli.Commands;
 
@@ -12,7 +14,10 @@ internal static class ExportCommand
     {
         var model = new Argument<string>("MODEL") { Description = "An ultralytics .pt checkpoint." };
         var output = new Option<string>("--output", "-o") { Description = "The .onnx file to write.", Required = true };
-        var size = new Option<int?>("--img") { Description = "Square input size; default the checkpoint's (its training size, 1280 for P6/P7, else 640)." };
+        var size = new Option<string?>("--img")
+        {
+            Description = "Input size: 640 (square), 640x384 (width x height) or dynamic[:640] (symbolic height and width); default the checkpoint's (its training size, 1280 for P6/P7, else 640). Setting InputSize.",
+        };
         var opset = new Option<int>("--opset")
         {
             Description = $"ONNX opset, {OpsetConversion.Minimum} (the reference exporter's default) to {OpsetConversion.Maximum}. Setting Opset.",
@@ -24,10 +29,13 @@ internal static class ExportCommand
         return command;
     }
 
-    private static int Run(string ptPath, string onnxPath, int? inputSize, int opset, bool asJson)
+    private static int Run(string ptPath, string onnxPath, string? inputSize, int opset, bool asJson)
     {
         var clock = Stopwatch.StartNew();
-        var exported = OnnxExport.Export(ptPath, onnxPath, inputSize, opset);
+        var setting = inputSize is null ? (InputSizeSetting?)null : InputSizeSetting.Parse(inputSize);
+        if (setting is { Kind: InputSizeKind.Auto })
+            throw new ArgumentException("export --img takes a size, not auto (auto is chosen by compress against a validation set).");
+        var exported = OnnxExport.Write(ModelSource.Load(ptPath, setting).Folded(), onnxPath, opset);
         var seconds = clock.Elapsed.TotalSeconds;
         var output = exported.Graph.Output[0];
         var shape = string.Join(",", output.Type.TensorType.Shape.Dim.Select(d => d.DimParam is { Length: > 0 } p ? p : d.DimValue.ToString()));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using YoloCompress.Core.Graph;
 using YoloCompress.Core.Pipeline;
+using YoloCompress.Core.Profiles;
 using YoloCompress.Core.OnnxModel;
 using YoloCompress.Core.Quantization;
 
@@ -12,7 +13,7 @@ internal static class InspectCommand
     public static Command Create()
     {
         var model = new Argument<string>("MODEL") { Description = "A .pt checkpoint or an .onnx model." };
-        var size = new Option<int?>("--img") { Description = "Input size for FLOPs (square); default the model's." };
+        var size = new Option<string?>("--img") { Description = "Input size for FLOPs: 640, 640x384 or dynamic[:640]; default the model's." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var runtime = new Option<bool>("--runtime")
         {
@@ -23,11 +24,11 @@ internal static class InspectCommand
         return command;
     }
 
-    private static int Run(string path, int? inputSize, bool asJson, bool withRuntime)
+    private static int Run(string path, string? inputSize, bool asJson, bool withRuntime)
     {
-        var source = ModelSource.Load(path, inputSize);
+        var source = ModelSource.Load(path, inputSize is null ? null : InputSizeSetting.Parse(inputSize));
         var folded = source.Folded();
-        var stats = ModelStatistics.Compute(folded, source.InputSize);
+        var stats = ModelStatistics.Compute(folded);
         var names = source.Checkpoint?.Names ?? ClassNamesOf(folded);
         var opCounts = folded.Graph.Node.GroupBy(n => n.OpType).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count());
@@ -38,7 +39,7 @@ internal static class InspectCommand
             file = Path.GetFileName(path),
             bytes = new FileInfo(path).Length,
             kind = source.IsCheckpoint ? "ultralytics checkpoint" : "onnx",
-            inputSize = source.InputSize,
+            inputSize = source.Geometry.ToString(),
             parameters = stats.Parameters,
             gflops = Math.Round(stats.GigaFlops, 3),
             classes = names.Count,
@@ -60,7 +61,7 @@ internal static class InspectCommand
             foreach (var layer in layers) Console.WriteLine("  " + layer);
         }
         Console.WriteLine($"parameters: {stats.Parameters:N0} (BatchNorm folded)");
-        Console.WriteLine($"FLOPs at {source.InputSize}: {stats.GigaFlops:F2} G");
+        Console.WriteLine($"FLOPs at {source.Geometry}: {stats.GigaFlops:F2} G");
         Console.WriteLine($"graph: {report.nodes} nodes ({string.Join(", ", opCounts.Select(kv => $"{kv.Key} {kv.Value}"))})");
         if (runtime is not null) PrintRuntime(runtime);
         Console.WriteLine($"classes ({names.Count}): {string.Join(", ", names.Take(12))}{(names.Count > 12 ? ", ..." : "")}");

@@ -1,4 +1,5 @@
 using YoloCompress.Core.Evaluation;
+using YoloCompress.Core.OnnxModel;
 using YoloCompress.Runtime;
 
 namespace YoloCompress.Core.Calibration;
@@ -63,12 +64,20 @@ public static class CalibrationImages
     /// <exception cref="InvalidDataException">An image cannot be read (the message names the file), on enumeration.</exception>
     public static IEnumerable<float[]> Letterboxed(IReadOnlyList<string> files, int inputSize)
     {
-        ArgumentNullException.ThrowIfNull(files);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
-        return Enumerate(files, inputSize);
+        return Letterboxed(files, InputGeometry.Fixed(inputSize, inputSize));
     }
 
-    private static IEnumerable<float[]> Enumerate(IReadOnlyList<string> files, int inputSize)
+    /// <summary>The images letterboxed as <paramref name="geometry"/> plans them: into its fixed input, or each into
+    /// its own rectangle (recorded with <see cref="ImageTensorShape"/>). Decoded lazily, one at a time.</summary>
+    /// <exception cref="InvalidDataException">An image cannot be read (the message names the file), on enumeration.</exception>
+    public static IEnumerable<float[]> Letterboxed(IReadOnlyList<string> files, InputGeometry geometry)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        return Enumerate(files, geometry);
+    }
+
+    private static IEnumerable<float[]> Enumerate(IReadOnlyList<string> files, InputGeometry geometry)
     {
         foreach (var file in files)
         {
@@ -81,7 +90,8 @@ public static class CalibrationImages
             {
                 throw new InvalidDataException($"Calibration image '{file}' cannot be read: {e.Message}", e);
             }
-            yield return Letterbox.Apply(image, inputSize, inputSize).Tensor;
+            var (tensor, t) = Letterbox.Apply(image, geometry);
+            yield return geometry.IsPerImage ? ImageTensorShape.Record(tensor, t.InputWidth, t.InputHeight) : tensor;
         }
     }
 }

@@ -33,7 +33,7 @@ public static class SensitivityStudy
         var settings = request.Settings;
         var source = ModelSource.Load(request.ModelPath, settings.InputSize);
         var dataset = YoloDataset.Load(request.ValidationSet).Subset(question.LabelledImages);
-        var calibration = request.CalibrationImages.Count > 0 ? CalibrationImages.Letterboxed(request.CalibrationImages, source.InputSize) : null;
+        var calibration = request.CalibrationImages.Count > 0 ? CalibrationImages.Letterboxed(request.CalibrationImages, source.Geometry) : null;
         var pruner = new ChannelPruner(source.WorkingGraph, calibration);
         var recovery = new CalibrationRecovery(pruner);
 

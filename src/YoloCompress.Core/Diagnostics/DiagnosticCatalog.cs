@@ -42,6 +42,7 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor MapBudgetExceeded = Error("YC0021", "mAP dropped by more than MaxMapDrop");
     public static readonly DiagnosticDescriptor MapBudgetNeedsValidationSet = Error("YC0022", "MaxMapDrop is set but no validation set was given");
     public static readonly DiagnosticDescriptor LatencyBudgetExceeded = Warning("YC0023", "Compressed model is slower than MaxLatency");
+    public static readonly DiagnosticDescriptor AutoInputSizeNeedsBudget = Error("YC0024", "InputSize auto needs a validation set and MaxMapDrop to choose by");
 
     // ---- the run: YC0030-YC0039 --------------------------------------------------------------
     public static readonly DiagnosticDescriptor CompressionFailed = Error("YC0030", "The compression failed");

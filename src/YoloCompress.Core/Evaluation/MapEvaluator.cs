@@ -9,7 +9,7 @@ namespace YoloCompress.Core.Evaluation;
 public delegate ModelOutput ModelRunner(float[] input);
 
 /// <summary>mAP of a YOLOv5 model on a labelled set, computed like ultralytics v7.0 <c>val.py</c>
-/// with square letterboxing: NMS at confidence 0.001, IoU 0.6, multi-label, 300 detections;
+/// with letterboxing into the model's input (square, rectangle, or each image's own rectangle): NMS at confidence 0.001, IoU 0.6, multi-label, 300 detections;
 /// predictions mapped back to original pixels; COCO 101-point AP at IoU 0.50:0.05:0.95.</summary>
 /// <remarks>Images are read one at a time: memory holds one image and the detections' summaries.</remarks>
 public sealed class MapEvaluator
@@ -37,7 +37,8 @@ public sealed class MapEvaluator
     public MapResult Evaluate(YoloDetector detector, YoloDataset dataset, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(detector);
-        return Evaluate(input => detector.Run(input), detector.InputWidth, detector.InputHeight, detector.Names, dataset, progress, cancellationToken);
+        // The detector letterboxes as its model's input asks: fixed, rectangular or per image.
+        return Evaluate(detector.Run, detector.Names, dataset, progress, cancellationToken);
     }
 
     /// <summary>Evaluates any model runner on <paramref name="dataset"/>.</summary>
@@ -52,11 +53,21 @@ public sealed class MapEvaluator
         YoloDataset dataset, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(runner);
+        var input = new float[3 * inputWidth * inputHeight];
+        return Evaluate(image =>
+        {
+            var transform = Letterbox.Apply(image, input, inputWidth, inputHeight);
+            return (runner(input), transform);
+        }, names, dataset, progress, cancellationToken);
+    }
+
+    private MapResult Evaluate(Func<RgbImage, (ModelOutput Output, LetterboxTransform Transform)> run, IReadOnlyList<string> names,
+        YoloDataset dataset, IProgress<int>? progress, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(dataset);
 
         var start = Stopwatch.GetTimestamp();
-        var input = new float[3 * inputWidth * inputHeight];
         var nms = new NonMaxSuppression();
         var detections = new List<Detection>();
         var labels = new List<(int, BoundingBox)>();
@@ -67,8 +78,7 @@ public sealed class MapEvaluator
             cancellationToken.ThrowIfCancellationRequested();
             var sample = dataset.Samples[i];
             var image = RgbImage.Load(sample.ImagePath);
-            var transform = Letterbox.Apply(image, input, inputWidth, inputHeight);
-            var output = runner(input);
+            var (output, transform) = run(image);
             if (output.Columns - 5 != names.Count)
                 throw new InvalidDataException($"The model gives {output.Columns - 5} classes a row but has {names.Count} class names.");
 

@@ -54,6 +54,13 @@ internal sealed class GraphWriter
         return name;
     }
 
+    public string Int64Scalar(string name, long value)
+    {
+        Reserve(name);
+        Graph.Initializer.Add(OnnxTensors.Int64(name, ReadOnlySpan<long>.Empty, new[] { value }));
+        return name;
+    }
+
     public string Scalar(string name, float value)
     {
         Reserve(name);

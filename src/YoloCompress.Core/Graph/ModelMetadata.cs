@@ -12,12 +12,22 @@ public static class ModelMetadata
     public const string NamesKey = "names";
     public const string ImageSizeKey = "imgsz";
 
-    /// <summary>Sets stride ("32"), names ("{0: 'person', ...}") and imgsz ("[640, 640]"), replacing earlier values.</summary>
-    public static void Write(ModelProto model, IReadOnlyList<string> names, int stride, int inputSize)
+    /// <summary>Sets stride ("32"), names ("{0: 'person', ...}") and imgsz ("[height, width]", ultralytics' order; for
+    /// per-image shapes the largest input), replacing earlier values.</summary>
+    public static void Write(ModelProto model, IReadOnlyList<string> names, int stride, int width, int height)
     {
         Set(model, StrideKey, stride.ToString(CultureInfo.InvariantCulture));
         Set(model, NamesKey, NamesRepr(names));
-        Set(model, ImageSizeKey, $"[{inputSize}, {inputSize}]");
+        Set(model, ImageSizeKey, string.Create(CultureInfo.InvariantCulture, $"[{height}, {width}]"));
+    }
+
+    /// <summary>The imgsz metadata as (width, height), or null when absent or unreadable.</summary>
+    public static (int Width, int Height)? ReadImageSize(ModelProto model)
+    {
+        var parts = Get(model, ImageSizeKey)?.Trim('[', ']', '(', ')', ' ').Split(',', StringSplitOptions.TrimEntries);
+        return parts is { Length: 2 } && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int h)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int w) && h > 0 && w > 0
+            ? (w, h) : null;
     }
 
     public static string? Get(ModelProto model, string key) => model.MetadataProps.FirstOrDefault(p => p.Key == key)?.Value;

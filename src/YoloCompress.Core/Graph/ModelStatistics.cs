@@ -20,7 +20,7 @@ public sealed record ModelStatistics(long Parameters, long Flops, int InputHeigh
     {
         var graph = model.Graph;
         var index = new GraphIndex(graph);
-        var shapes = ShapeInference.Infer(graph, inputSize);
+        var shapes = ShapeInference.Infer(graph, inputSize ?? LargestSide(model));
         var imageInput = graph.Input.FirstOrDefault(i => !index.IsInitializer(i.Name))
                          ?? throw new ArgumentException("The model has no input.");
         var inputShape = shapes.GetValueOrDefault(imageInput.Name) ?? throw new ArgumentException($"Input '{imageInput.Name}' has no shape.");
@@ -52,10 +52,14 @@ public sealed record ModelStatistics(long Parameters, long Flops, int InputHeigh
         return new ModelStatistics(parameters, 2 * macs, (int)inputShape[^2], (int)inputShape[^1]);
     }
 
+    /// <summary>A per-image-shape model (symbolic height and width) is measured at its largest input, the long side its
+    /// imgsz metadata names; null for models without it (a symbolic size is then an error naming the input).</summary>
+    private static int? LargestSide(ModelProto model) => ModelMetadata.ReadImageSize(model) is { } s ? Math.Max(s.Width, s.Height) : null;
+
     /// <summary>Multiply-accumulates of each Conv/ConvTranspose node by name, from propagated shapes (no inference run).</summary>
     internal static Dictionary<string, long> ConvMacsByNode(ModelProto model)
     {
-        var shapes = ShapeInference.Infer(model.Graph, inputSize: null);
+        var shapes = ShapeInference.Infer(model.Graph, LargestSide(model));
         var index = new GraphIndex(model.Graph);
         return model.Graph.Node.Where(n => n.OpType is "Conv" or "ConvTranspose").ToDictionary(n => n.Name, n => ConvMacs(n, shapes, index));
     }

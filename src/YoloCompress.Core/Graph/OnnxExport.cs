@@ -13,8 +13,13 @@ public static class OnnxExport
     /// checkpoint, size and opset always give the same bytes. Returns the written model.</summary>
     public static ModelProto Export(string ptPath, string onnxPath, int? inputSize = null, int opset = OpsetConversion.DefaultOpset)
     {
-        var model = BatchNormFolding.Fold(YoloGraphBuilder.Build(CheckpointReader.Read(ptPath), inputSize));
-        model = OpsetConversion.Convert(model, opset);
+        return Write(BatchNormFolding.Fold(YoloGraphBuilder.Build(CheckpointReader.Read(ptPath), inputSize)), onnxPath, opset);
+    }
+
+    /// <summary>Moves a folded graph to <paramref name="opset"/> and writes it to <paramref name="onnxPath"/> atomically.</summary>
+    public static ModelProto Write(ModelProto folded, string onnxPath, int opset = OpsetConversion.DefaultOpset)
+    {
+        var model = OpsetConversion.Convert(folded, opset);
         AtomicFile.WriteAllBytes(onnxPath, OnnxSerializer.Serialize(model));
         return model;
     }

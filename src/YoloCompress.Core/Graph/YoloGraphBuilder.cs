@@ -1,10 +1,11 @@
 using Onnx;
 using YoloCompress.Core.Checkpoints;
+using YoloCompress.Runtime;
 
 namespace YoloCompress.Core.Graph;
 
 /// <summary>Rebuilds a YOLOv5 network from its checkpoint as a float32 ONNX graph (opset 17, IR 8), the way
-/// ultralytics' parse_model reads the yaml: input <c>images [batch, 3, S, S]</c>, output
+/// ultralytics' parse_model reads the yaml: input <c>images [batch, 3, H, W]</c> (or symbolic height and width), output
 /// <c>output0 [batch, N, 5 + nc]</c> with boxes decoded in input pixels. BatchNormalization stays a separate
 /// node (see <see cref="BatchNormFolding"/> for the written form). Node names follow the module paths:
 /// P.conv, P.bn, P.act.sigmoid, P.act for a Conv at P; each node's output tensor has the node's name.</summary>
@@ -18,22 +19,37 @@ public static class YoloGraphBuilder
     /// <summary>Builds the graph for a square <paramref name="inputSize"/> (a multiple of the largest stride);
     /// without one, the checkpoint's own <see cref="YoloCheckpoint.DefaultInputSize"/>.
     /// Throws <see cref="YoloGraphException"/> for an unknown module type or tensors that disagree with the yaml.</summary>
-    public static ModelProto Build(YoloCheckpoint checkpoint, int? inputSize = null) =>
-        Build(checkpoint, inputSize ?? checkpoint.DefaultInputSize);
+    public static ModelProto Build(YoloCheckpoint checkpoint, int? inputSize = null)
+    {
+        int size = inputSize ?? checkpoint.DefaultInputSize;
+        return Build(checkpoint, InputGeometry.Fixed(Math.Max(size, 1), Math.Max(size, 1)), size);
+    }
 
-    private static ModelProto Build(YoloCheckpoint checkpoint, int inputSize)
+    /// <summary>Builds the graph for <paramref name="geometry"/>: a fixed width x height (each a multiple of the largest
+    /// stride), or per-image shapes (symbolic height and width; the Detect grids computed from the feature maps' shapes,
+    /// as the reference exporter's <c>--dynamic</c> does), whose long side is the metadata's imgsz.</summary>
+    public static ModelProto Build(YoloCheckpoint checkpoint, InputGeometry geometry) => Build(checkpoint, geometry, geometry.Width);
+
+    private static ModelProto Build(YoloCheckpoint checkpoint, InputGeometry geometry, int requestedWidth)
     {
         var arch = checkpoint.Architecture;
         int maxStride = (int)Math.Round(checkpoint.Strides.Max());
-        if (inputSize <= 0 || inputSize % maxStride != 0)
-            throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize,
-                $"Input size must be a positive multiple of the model's largest stride ({maxStride}) for '{checkpoint.SourcePath}'.");
+        if (requestedWidth <= 0 || geometry.Width % maxStride != 0 || geometry.Height % maxStride != 0)
+            throw new ArgumentOutOfRangeException(nameof(geometry), geometry.ToString(),
+                $"Input size {geometry} must have sides that are positive multiples of the model's largest stride ({maxStride}) for '{checkpoint.SourcePath}'.");
+        if (geometry.IsPerImage && geometry.Stride != maxStride)
+            throw new ArgumentOutOfRangeException(nameof(geometry), geometry.Stride,
+                $"Per-image shapes must pad to the model's largest stride ({maxStride}) for '{checkpoint.SourcePath}', not {geometry.Stride}.");
 
         var graph = new GraphWriter();
         var emitter = new ModuleEmitter(graph);
-        graph.Input(InputName, "batch", (long)arch.InputChannels, (long)inputSize, (long)inputSize);
+        if (geometry.IsPerImage)
+            graph.Input(InputName, "batch", (long)arch.InputChannels, "height", "width");
+        else
+            graph.Input(InputName, "batch", (long)arch.InputChannels, (long)geometry.Height, (long)geometry.Width);
         var outputs = new List<Feature>();
-        var input = new Feature(InputName, arch.InputChannels, inputSize, inputSize);
+        // Per-image graphs are laid out at the largest input; only the Detect grids and reshapes depend on the size.
+        var input = new Feature(InputName, arch.InputChannels, geometry.Height, geometry.Width);
         int predictions = -1;
         var usedTensors = new HashSet<string>(StringComparer.Ordinal);
 
@@ -44,7 +60,7 @@ public static class YoloGraphBuilder
             if (spec.Module == "Detect")
             {
                 if (spec.Index != arch.Layers.Count - 1) throw layer.Fail("Detect must be the last layer.");
-                predictions = DetectEmitter.Emit(layer, graph, inputs, inputSize, OutputName);
+                predictions = DetectEmitter.Emit(layer, graph, inputs, geometry, OutputName);
                 break;
             }
             outputs.Add(EmitLayer(layer, emitter, inputs));
@@ -52,9 +68,12 @@ public static class YoloGraphBuilder
         if (predictions < 0)
             throw new YoloGraphException($"Checkpoint '{checkpoint.SourcePath}': the architecture has no Detect layer.");
 
-        graph.Output(OutputName, "batch", (long)predictions, (long)(arch.ClassCount + 5));
+        if (geometry.IsPerImage)
+            graph.Output(OutputName, "batch", "anchors", (long)(arch.ClassCount + 5));
+        else
+            graph.Output(OutputName, "batch", (long)predictions, (long)(arch.ClassCount + 5));
         RequireAllWeightsUsed(checkpoint, usedTensors);
-        return Assemble(graph.Graph, checkpoint, inputSize);
+        return Assemble(graph.Graph, checkpoint, geometry);
     }
 
     private static Feature Resolve(LayerContext layer, List<Feature> outputs, Feature input, int from)
@@ -165,7 +184,7 @@ public static class YoloGraphBuilder
 
     private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
-    private static ModelProto Assemble(GraphProto graph, YoloCheckpoint checkpoint, int inputSize)
+    private static ModelProto Assemble(GraphProto graph, YoloCheckpoint checkpoint, InputGeometry geometry)
     {
         var model = new ModelProto
         {
@@ -175,7 +194,7 @@ public static class YoloGraphBuilder
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        ModelMetadata.Write(model, checkpoint.Names, (int)Math.Round(checkpoint.Strides.Max()), inputSize);
+        ModelMetadata.Write(model, checkpoint.Names, (int)Math.Round(checkpoint.Strides.Max()), geometry.Width, geometry.Height);
         return model;
     }
 }

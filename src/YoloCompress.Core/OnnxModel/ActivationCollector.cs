@@ -13,7 +13,7 @@ public sealed class ActivationCollector : IDisposable
     private readonly InferenceSession _session;
     private readonly string _inputName;
     private readonly string[] _tensors;
-    private readonly long[] _inputShape;
+    private readonly ValueInfoProto _input;
     private readonly RunOptions _runOptions = new();
 
     /// <param name="model">A float model; it is not modified.</param>
@@ -39,7 +39,7 @@ public sealed class ActivationCollector : IDisposable
         }
         var input = graph.Input.First(i => graph.Initializer.All(init => init.Name != i.Name));
         _inputName = input.Name;
-        _inputShape = input.Type.TensorType.Shape.Dim.Select(d => d.DimValue > 0 ? d.DimValue : 1L).ToArray();
+        _input = input;
         _tensors = tensors.ToArray();
         using var options = new SessionOptions
         {
@@ -50,14 +50,12 @@ public sealed class ActivationCollector : IDisposable
         _session = new InferenceSession(copy.ToByteArray(), options);
     }
 
-    /// <summary>The input shape with the batch dimension fixed to 1.</summary>
-    public IReadOnlyList<long> InputShape => _inputShape;
-
-    /// <summary>Runs one input (batch 1, the model's input shape) and calls <paramref name="onTensor"/>
+    /// <summary>Runs one input (batch 1; the model's input shape, or for per-image shapes the one
+    /// <see cref="ImageTensorShape"/> recorded) and calls <paramref name="onTensor"/>
     /// once per requested tensor, in the order they were requested. The span is only valid during the call.</summary>
     public void Run(float[] input, TensorVisitor onTensor)
     {
-        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, _inputShape);
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, ImageTensorShape.For(_input, input));
         using var results = _session.Run(_runOptions, new[] { _inputName }, new[] { inputValue }, _tensors);
         for (int i = 0; i < _tensors.Length; i++)
         {

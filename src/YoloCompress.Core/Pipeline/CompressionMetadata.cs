@@ -25,8 +25,9 @@ public static class CompressionMetadata
     };
 
     internal static string Create(CompressionRequest request, ModelSource source, QuantizationReport quantization,
-        PruneResult? pruning, ModelMetrics before, ModelMetrics after)
+        PruneResult? pruning, ModelMetrics before, ModelMetrics after, GeometrySearchResult? geometrySearch)
     {
+        var geometry = source.Geometry;
         var names = source.Checkpoint?.Names ?? Array.Empty<string>();
         var architecture = source.Checkpoint?.Architecture;
         var document = new
@@ -46,7 +47,21 @@ public static class CompressionMetadata
                     layers = architecture.Layers.Count,
                 },
                 classNames = names,
-                inputSize = source.InputSize,
+                inputSize = geometry.Width,
+            },
+            // The emitted model's input: width x height (per-image: the largest, its long side).
+            input = new
+            {
+                width = geometry.Width,
+                height = geometry.Height,
+                shape = geometry.IsPerImage ? "per-image" : "fixed",
+                stride = geometry.IsPerImage ? geometry.Stride : (int?)null,
+                setting = geometry.ToString(),
+            },
+            geometrySearch = geometrySearch is null ? null : new
+            {
+                chosen = geometrySearch.Chosen,
+                candidates = geometrySearch.Candidates,
             },
             profile = request.ProfileName,
             settings = JsonDocument.Parse(CanonicalSettingsJson.Write(request.Settings)).RootElement,

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 using YoloCompress.Core.Calibration;
+using YoloCompress.Core.Diagnostics;
 using YoloCompress.Core.Graph;
 using YoloCompress.Core.IO;
 using YoloCompress.Core.OnnxModel;
@@ -8,10 +9,11 @@ using YoloCompress.Core.Profiles;
 using YoloCompress.Core.Pruning;
 using YoloCompress.Core.Quantization;
 using YoloCompress.Core.Recovery;
+using YoloCompress.Runtime;
 
 namespace YoloCompress.Core.Pipeline;
 
-/// <summary>import -> prune -> recover -> fold BatchNorm -> quantize -> validate -> emit.
+/// <summary>import -> (choose the input geometry) -> prune -> recover -> fold BatchNorm -> quantize -> validate -> emit.
 /// One ONNX graph flows through every stage. Nothing is written until every stage has succeeded,
 /// and then each output is written atomically, so a failed run leaves the previous outputs intact.</summary>
 public static class CompressionPipeline
@@ -22,32 +24,74 @@ public static class CompressionPipeline
         var settings = request.Settings;
         var mode = settings.Quantization.Mode;
         OpsetConversion.CheckQuantization(settings.Opset, mode.ToSettingName(), mode.IsStaticInt8() || mode == QuantizationMode.Int8WeightOnly);
+        bool auto = settings.InputSize is { Kind: InputSizeKind.Auto };
+        if (auto && (request.ValidationSet is null || settings.MaxMapDrop is null))
+            throw new YoloCompressException(DiagnosticCatalog.AutoInputSizeNeedsBudget,
+                $"InputSize auto keeps the cheapest input whose final model stays within MaxMapDrop, so it needs {(request.ValidationSet is null ? "a validation set (ValidationSet / YoloCompressValidationSet / --data DIR)" : "")}{(request.ValidationSet is null && settings.MaxMapDrop is null ? " and " : "")}{(settings.MaxMapDrop is null ? "MaxMapDrop (for example 0.02)" : "")}");
         var onnxPath = Path.Combine(request.OutputDirectory, request.OutputName + ".onnx");
         var metadataPath = Path.Combine(request.OutputDirectory, request.OutputName + ".yolo.json");
 
         progress?.Report($"import {Path.GetFileName(request.ModelPath)}");
-        var source = ModelSource.Load(request.ModelPath, settings.InputSize);
-        var baseline = source.Folded();
+        // The float model at its own input is what every run is measured against, whatever geometry it ends at.
+        var original = ModelSource.Load(request.ModelPath);
+        var validation = request.ValidationSet is null ? null : new ModelValidator(request.ValidationSet);
+        progress?.Report("measure the float model");
+        var originalFolded = original.Folded();
+        var before = Measure(originalFolded, originalFolded.ToByteArray(), validation, cancellation);
+
+        GeometrySearchResult? search = null;
+        Compressed result;
+        if (auto)
+        {
+            search = GeometrySearch.Run(original, request, validation!, before, (geometry, quiet) =>
+                CompressAt(ModelSource.Load(request.ModelPath, geometry), original, request, validation, before, quiet ? null : progress, cancellation),
+                progress, cancellation);
+            result = search.ChosenModel;
+        }
+        else
+        {
+            var source = settings.InputSize is { } size ? ModelSource.Load(request.ModelPath, size) : original;
+            result = CompressAt(source, original, request, validation, before, progress, cancellation);
+        }
+
+        progress?.Report("measure the compressed model");
+        var after = Measure(result.Model, result.Bytes, validation, cancellation, result.Source.Geometry, validation?.ImageSizes);
+        var metadata = CompressionMetadata.Create(request, result.Source, result.Quantization.Report, result.Pruned, before, after, search);
+        cancellation.ThrowIfCancellationRequested();
+        AtomicFile.WriteAllBytes(onnxPath, result.Bytes);
+        AtomicFile.WriteAllText(metadataPath, metadata);
+        return new CompressionOutcome(onnxPath, metadataPath, before, after) { Geometry = search };
+    }
+
+    /// <summary>One run of the stages at one input geometry: prune -> recover -> fold -> quantize, the model not yet
+    /// written. Per-image-shape models are pruned and re-estimated on images letterboxed to their largest (square)
+    /// input, which one batch of segmented passes needs, and calibrated for quantization on each image's own rectangle,
+    /// the shapes they will run at.</summary>
+    internal static Compressed CompressAt(ModelSource source, ModelSource original, CompressionRequest request, ModelValidator? validation,
+        ModelMetrics before, IProgress<string>? progress, CancellationToken cancellation)
+    {
+        var settings = request.Settings;
+        var mode = settings.Quantization.Mode;
+        var geometry = source.Geometry;
+        var baseline = ReferenceEquals(source, original) ? original.Folded() : source.Folded();
         // Null without images: the pruner then prunes without recovery (or refuses a criterion that needs
         // activations) and the quantizer refuses static int8, each naming its setting.
-        var calibration = request.CalibrationImages.Count > 0 ? CalibrationImages.Letterboxed(request.CalibrationImages, source.InputSize) : null;
-        var validation = request.ValidationSet is null ? null : new ModelValidator(request.ValidationSet);
-
-        progress?.Report("measure the float model");
-        var before = Measure(baseline, baseline.ToByteArray(), validation, cancellation);
+        var files = request.CalibrationImages;
+        var calibration = files.Count > 0 ? CalibrationImages.Letterboxed(files, geometry) : null;
+        var square = files.Count > 0 && geometry.IsPerImage ? CalibrationImages.Letterboxed(files, InputGeometry.Fixed(geometry.Width, geometry.Height)) : calibration;
 
         var working = source.WorkingGraph;
         PruneResult? pruned = null;
         if (settings.Prunes)
         {
-            pruned = PruneAndRecover.Run(working, calibration, request.CalibrationImages, settings, progress, cancellation);
+            pruned = PruneAndRecover.Run(working, square, files, settings, progress, cancellation);
             working = pruned.Model;
         }
         cancellation.ThrowIfCancellationRequested();
 
-        if (mode == QuantizationMode.Int8Qat && calibration is not null)
+        if (mode == QuantizationMode.Int8Qat && square is not null)
             working = QuantizationAwareFineTuning.Run(source.WorkingGraph, working, pruned?.KeptPositions ?? new Dictionary<string, int[]>(),
-                calibration, request.CalibrationImages, settings, progress, cancellation);
+                square, files, settings, progress, cancellation);
         cancellation.ThrowIfCancellationRequested();
 
         var folded = ReferenceEquals(working, source.WorkingGraph) ? baseline : BatchNormFolding.Fold(working);
@@ -56,16 +100,7 @@ public static class CompressionPipeline
         var output = quantized.Model;
         CopyMetadata(baseline, output);
         output = OpsetConversion.Convert(output, settings.EmittedOpset);
-        var bytes = OnnxSerializer.Serialize(output);
-
-        progress?.Report("measure the compressed model");
-        var after = Measure(output, bytes, validation, cancellation);
-
-        var metadata = CompressionMetadata.Create(request, source, quantized.Report, pruned, before, after);
-        cancellation.ThrowIfCancellationRequested();
-        AtomicFile.WriteAllBytes(onnxPath, bytes);
-        AtomicFile.WriteAllText(metadataPath, metadata);
-        return new CompressionOutcome(onnxPath, metadataPath, before, after);
+        return new Compressed(source, output, OnnxSerializer.Serialize(output), quantized, pruned);
     }
 
     /// <summary>The quantize stage. With <c>HeadConvs</c> <c>auto</c>, an int8 model and a validation set, the graph is
@@ -95,12 +130,16 @@ public static class CompressionPipeline
         return int8 ? int8Heads : floatHeads;
     }
 
-    private static ModelMetrics Measure(ModelProto model, byte[] bytes, ModelValidator? validation, CancellationToken cancellation)
+    /// <summary>Size, FLOPs, accuracy and latency. FLOPs of a per-image-shape model are the mean over the validation
+    /// images' rectangles (conv FLOPs scale with the input's area), or at its largest input without them.</summary>
+    private static ModelMetrics Measure(ModelProto model, byte[] bytes, ModelValidator? validation, CancellationToken cancellation,
+        InputGeometry? geometry = null, IReadOnlyList<(int Width, int Height)>? images = null)
     {
         var stats = ModelStatistics.Compute(model);
         var accuracy = validation?.Evaluate(bytes, cancellation);
         var latency = YoloCompress.Runtime.LatencyBenchmark.Measure(bytes, threads: 1, runs: 10, warmup: 2);
-        return new ModelMetrics(bytes.LongLength, stats.Parameters, stats.GigaFlops, accuracy?.Map50, accuracy?.Map50To95, latency.MedianMs);
+        double flops = geometry is { } g ? stats.GigaFlops * GeometryCost.AreaFraction(g, images) : stats.GigaFlops;
+        return new ModelMetrics(bytes.LongLength, stats.Parameters, flops, accuracy?.Map50, accuracy?.Map50To95, latency.MedianMs);
     }
 
     /// <summary>The reference exporter's metadata (names, stride, input size) must survive every stage:
@@ -111,3 +150,6 @@ public static class CompressionPipeline
             ModelMetadata.Set(to, entry.Key, entry.Value);
     }
 }
+
+/// <summary>A model compressed at one geometry, before it is measured and written.</summary>
+internal sealed record Compressed(ModelSource Source, ModelProto Model, byte[] Bytes, QuantizationResult Quantization, PruneResult? Pruned);

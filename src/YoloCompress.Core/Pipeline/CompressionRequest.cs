@@ -33,4 +33,8 @@ public sealed record CompressionOutcome(
     string OnnxPath,
     string MetadataPath,
     ModelMetrics Before,
-    ModelMetrics After);
+    ModelMetrics After)
+{
+    /// <summary>With <c>InputSize</c> <c>auto</c>: every geometry tried and the one chosen; otherwise null.</summary>
+    public GeometrySearchResult? Geometry { get; init; }
+}

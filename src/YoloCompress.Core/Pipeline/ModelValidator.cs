@@ -9,7 +9,13 @@ internal sealed class ModelValidator
 {
     private readonly YoloDataset _dataset;
 
+    private IReadOnlyList<(int Width, int Height)>? _imageSizes;
+
     public ModelValidator(string directory) => _dataset = YoloDataset.Load(directory);
+
+    /// <summary>The validation images' sizes (what per-image shapes cost is averaged over), read once.</summary>
+    public IReadOnlyList<(int Width, int Height)> ImageSizes =>
+        _imageSizes ??= _dataset.Samples.Select(s => ImageDimensions.Read(s.ImagePath)).ToArray();
 
     public MapResult Evaluate(byte[] model, CancellationToken cancellation)
     {

@@ -12,9 +12,15 @@ namespace YoloCompress.Core.Profiles;
 /// property here. Each default is written once: stage defaults in the stage's options record, run defaults here.</summary>
 public sealed record CompressionSettings
 {
-    /// <summary>Square network input size in pixels, a multiple of the model's largest stride. Default null: the
-    /// model's own (a checkpoint's training size, else 1280 for P6/P7 models and 640 for the rest).</summary>
-    public int? InputSize { get; init; }
+    /// <summary>Network input geometry: <c>640</c> (square), <c>640x384</c> (width x height), <c>dynamic[:640]</c>
+    /// (symbolic height and width, each image in its own smallest stride-multiple rectangle) or <c>auto</c> (the cheapest
+    /// geometry whose final model stays within MaxMapDrop); sides are multiples of the model's largest
+    /// stride. Default null: the model's own (a checkpoint's training size, else 1280 for P6/P7 models and 640 for the
+    /// rest; an .onnx's declared size).</summary>
+    public InputSizeSetting? InputSize { get; init; }
+
+    /// <summary>MinInputSize: the smallest side <c>InputSize</c> <c>auto</c> tries, a multiple of 32. Default 320.</summary>
+    public int MinInputSize { get; init; } = 320;
 
     /// <summary>Most calibration images used, chosen deterministically (sorted by path, evenly spaced). Default 64.</summary>
     public int CalibrationCount { get; init; } = 64;

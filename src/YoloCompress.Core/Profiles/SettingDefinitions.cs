@@ -37,7 +37,8 @@ public static class SettingDefinitions
     /// <summary>All settings, sorted by name (the canonical JSON order).</summary>
     public static IReadOnlyList<SettingDefinition> All { get; } = new SettingDefinition[]
     {
-        new("InputSize", (s, v) => s with { InputSize = SettingValues.IsNone(v) ? null : InputSize(v) }, (w, s) => WriteOptional(w, "InputSize", s.InputSize)),
+        new("InputSize", (s, v) => s with { InputSize = SettingValues.IsNone(v) ? null : InputSizeSetting.Parse(v, LargestStride) }, WriteInputSize),
+        new("MinInputSize", (s, v) => s with { MinInputSize = InputSize(v) }, (w, s) => w.WriteNumber("MinInputSize", s.MinInputSize)),
         new("CalibrationCount", (s, v) => s with { CalibrationCount = SettingValues.Integer(v, 1, 100_000) },
             (w, s) => w.WriteNumber("CalibrationCount", s.CalibrationCount)),
 
@@ -117,6 +118,15 @@ public static class SettingDefinitions
     private static SettingDefinition Choice<T>(string setting, Func<CompressionSettings, T> get, Func<CompressionSettings, T, CompressionSettings> set,
         Func<T, string> name) where T : struct, Enum =>
         new(setting, (s, v) => set(s, SettingValues.Choice(v, Enum.GetValues<T>(), name)), (w, s) => w.WriteString(setting, name(get(s))));
+
+    /// <summary>A square as a number (as before rectangles existed, so existing profiles keep their cache keys),
+    /// anything else as its spelling.</summary>
+    private static void WriteInputSize(Utf8JsonWriter writer, CompressionSettings s)
+    {
+        if (s.InputSize is not { } size) writer.WriteNull("InputSize");
+        else if (size.Kind == InputSizeKind.Fixed && size.Width == size.Height) writer.WriteNumber("InputSize", size.Width);
+        else writer.WriteString("InputSize", size.ToString());
+    }
 
     private static void WriteList(Utf8JsonWriter writer, string name, IEnumerable<string> items)
     {

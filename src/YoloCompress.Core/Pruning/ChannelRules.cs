@@ -38,6 +38,8 @@ internal static class ChannelRules
         ["Dropout"] = PassThrough, ["Clip"] = PassThrough,
         ["MaxPool"] = PassThrough, ["AveragePool"] = PassThrough, ["LpPool"] = PassThrough,
         ["GlobalAveragePool"] = PassThrough, ["GlobalMaxPool"] = PassThrough, ["Upsample"] = PassThrough,
+        // A per-image-shape Detect head reads its levels' heights and widths: any channel count will do.
+        ["Shape"] = new ShapeReadRule(), ["Size"] = new ShapeReadRule(),
     };
 
     public static IChannelRule For(string opType) => Table.GetValueOrDefault(opType, Unknown);
@@ -55,6 +57,15 @@ internal sealed class UnknownOpRule : IChannelRule
         foreach (var input in node.Input)
             graph.Block(graph.Layout(input), $"consumed by {node.OpType} node '{node.Name}', which pruning does not know");
     }
+
+    public void Apply(NodeProto node, SliceContext slice) { }
+}
+
+/// <summary>Ops that read only their input's shape (Shape, Size): pruning its channels changes nothing they are used for
+/// here (the spatial sizes a dynamic Detect grid needs), and their integer outputs carry no channels.</summary>
+internal sealed class ShapeReadRule : IChannelRule
+{
+    public void Propagate(NodeProto node, DependencyGraph.Builder graph) { }
 
     public void Apply(NodeProto node, SliceContext slice) { }
 }

@@ -2,6 +2,8 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
+using YoloCompress.Core.OnnxModel;
+
 namespace YoloCompress.Core.Recovery;
 
 /// <summary>Runs a model segment by segment over a fixed set of images, keeping every tensor that crosses
@@ -47,7 +49,10 @@ internal sealed class SegmentedForward
         foreach (var name in needed)
             _lastUse[name] = Math.Max(_lastUse.GetValueOrDefault(name, -1), producerSegment.GetValueOrDefault(name, -1) + 1);
         var input = model.Graph.Input.First(i => !_initializers.Contains(i.Name));
-        var shape = input.Type.TensorType.Shape.Dim.Select(d => d.DimValue > 0 ? d.DimValue : 1L).ToArray();
+        // One shape for every image: a per-image-shape model is re-estimated on images of one size (see the pipeline).
+        var shape = images.Count > 0 ? ImageTensorShape.For(input, images[0]) : [1];
+        if (images.Any(i => !ImageTensorShape.For(input, i).SequenceEqual(shape)))
+            throw new ArgumentException("Segmented forward passes need every image at one shape.", nameof(images));
         _kept[input.Name] = (images.ToArray(), shape);
         _images = images.Count;
     }

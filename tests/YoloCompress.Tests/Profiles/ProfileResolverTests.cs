@@ -100,7 +100,12 @@ public sealed class ProfileResolverTests : IDisposable
     [InlineData("PruneRatio", "0,1", "expected a number")]
     [InlineData("Quantization", "int4", "expected one of none, int8, fp16, int8-weight-only, int8-qat")]
     [InlineData("MaxSize", "2.5XB", "expected a size")]
-    [InlineData("InputSize", "650", "multiple of 32")]
+    [InlineData("InputSize", "650", "multiple of the model's largest stride (32)")]
+    [InlineData("InputSize", "641x480", "the width 641 must be a positive multiple of the model's largest stride (32)")]
+    [InlineData("InputSize", "0x480", "the width 0 must be a positive multiple of the model's largest stride (32)")]
+    [InlineData("InputSize", "640x", "the height '' is not a whole number; expected 640, 640x384 (width x height), dynamic, dynamic:640 or auto")]
+    [InlineData("InputSize", "dynamic:500", "the long side 500 must be a positive multiple of the model's largest stride (32)")]
+    [InlineData("MinInputSize", "300", "multiple of 32")]
     [InlineData("CalibrationPercentile", "90", "above 90")]
     [InlineData("Recovery", "yes", "expected one of none, calibration, distill")]
     [InlineData("PruneTargetFlops", "0.05", "between 0.1 and 1")]
@@ -116,6 +121,23 @@ public sealed class ProfileResolverTests : IDisposable
         Assert.Contains(reason, error.Message);
         Assert.Contains("/p/App.csproj", error.Message);
         Assert.Equal("/p/App.csproj", error.Origin?.File);
+    }
+
+    [Theory]
+    [InlineData("640", InputSizeKind.Fixed, 640, 640, "640")]
+    [InlineData("640x384", InputSizeKind.Fixed, 640, 384, "640x384")]
+    [InlineData(" 384X640 ", InputSizeKind.Fixed, 384, 640, "384x640")]
+    [InlineData("dynamic", InputSizeKind.Dynamic, 0, 0, "dynamic")]
+    [InlineData("Dynamic:512", InputSizeKind.Dynamic, 512, 512, "dynamic:512")]
+    [InlineData("auto", InputSizeKind.Auto, 0, 0, "auto")]
+    public void InputSizeTakesSquaresRectanglesPerImageShapesAndAuto(string text, InputSizeKind kind, int width, int height, string spelling)
+    {
+        var size = ProfileResolver.Resolve(null, null, [Set("InputSize", text)]).Settings.InputSize!.Value;
+        Assert.Equal((kind, width, height), (size.Kind, size.Width, size.Height));
+        Assert.Equal(spelling, size.ToString());
+        // The canonical JSON (cache keys, .yolo.json) keeps a square a number and spells the rest.
+        var json = CanonicalSettingsJson.Write(new CompressionSettings { InputSize = size });
+        Assert.Contains(kind == InputSizeKind.Fixed && width == height ? $"\"InputSize\":{width}" : $"\"InputSize\":\"{spelling}\"", json);
     }
 
     [Theory]
@@ -193,7 +215,7 @@ public sealed class ProfileResolverTests : IDisposable
         var samples = new Dictionary<string, string>
         {
             ["ActivationType"] = "int8", ["Calibration"] = "mse", ["CalibrationCount"] = "8", ["CalibrationPercentile"] = "99.9",
-            ["HeadConvs"] = "int8", ["InputSize"] = "320", ["KeepFloat"] = "model.0*", ["MaxLatency"] = "20ms", ["MaxMapDrop"] = "0.01", ["MaxSize"] = "2MB",
+            ["HeadConvs"] = "int8", ["InputSize"] = "320", ["MinInputSize"] = "480", ["KeepFloat"] = "model.0*", ["MaxLatency"] = "20ms", ["MaxMapDrop"] = "0.01", ["MaxSize"] = "2MB",
             ["PruneOverrides"] = "model.2*=0.3", ["PruneProtect"] = "model.24*", ["PruneRatio"] = "0.1",
             ["Opset"] = "13", ["Recovery"] = "none", ["PruneTargetFlops"] = "0.75", ["PruneSteps"] = "3",
             ["DistillEpochs"] = "3", ["DistillImageSize"] = "640", ["DistillBatch"] = "4", ["DistillLearningRate"] = "0.01", ["Seed"] = "5", ["QatEpochs"] = "3", ["QatLearningRate"] = "0.001", ["WeightBits"] = "4", ["PruneCriterion"] = "taylor", ["PruneRoundTo"] = "4", ["PruneScope"] = "global", ["Quantization"] = "fp16",
