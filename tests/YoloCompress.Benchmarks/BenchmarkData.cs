@@ -46,16 +46,20 @@ internal static class BenchmarkData
 
     /// <summary>The first <paramref name="count"/> images of coco128 (sorted by name) as a dataset of their own,
     /// through symbolic links in a temporary folder.</summary>
-    public static YoloDataset Coco128Subset(int count)
+    public static YoloDataset Coco128Subset(int count) => Coco128Range(0, count);
+
+    /// <summary>coco128's images <paramref name="skip"/> to <paramref name="skip"/> + <paramref name="count"/> - 1
+    /// (sorted by name) as a dataset of their own, through symbolic links in a temporary folder.</summary>
+    public static YoloDataset Coco128Range(int skip, int count)
     {
         var full = YoloDataset.Load(Coco128);
-        if (count >= full.Samples.Count) return full;
-        var root = Path.Combine(Path.GetTempPath(), "yolocompress-bench", $"coco128-first{count}");
+        if (skip == 0 && count >= full.Samples.Count) return full;
+        var root = Path.Combine(Path.GetTempPath(), "yolocompress-bench", skip == 0 ? $"coco128-first{count}" : $"coco128-{skip}-{skip + count - 1}");
         var images = Path.Combine(root, "images", "train2017");
         var labels = Path.Combine(root, "labels", "train2017");
         Directory.CreateDirectory(images);
         Directory.CreateDirectory(labels);
-        foreach (var sample in full.Samples.Take(count))
+        foreach (var sample in full.Samples.Skip(skip).Take(count))
         {
             Link(Path.Combine(images, Path.GetFileName(sample.ImagePath)), sample.ImagePath);
             if (File.Exists(sample.LabelPath)) Link(Path.Combine(labels, Path.GetFileName(sample.LabelPath)), sample.LabelPath);

@@ -15,6 +15,7 @@ var commands = new Dictionary<string, Func<string[], int>>(StringComparer.Ordina
     ["sizes"] = Sizes.Run,
     ["fuzz"] = FuzzBenchmark.Run,
     ["scale"] = ScaleBenchmark.Run,
+    ["geometry"] = GeometryBenchmark.Run,
     [ScaleBenchmark.ChildCommand] = ScaleBenchmark.Child,
 };
 if (args.Length == 0 || !commands.TryGetValue(args[0], out var command))

@@ -25,8 +25,9 @@ public sealed record GeometrySearchResult(IReadOnlyList<GeometryCandidate> Candi
 /// size down to MinInputSize in steps of the largest stride: squares; rectangles fitted to the project's images (their
 /// majority orientation, the short side from the 75th percentile of short/long ratios, so most images fill it); and
 /// per-image rectangles (dynamic shapes). Accuracy falls with the input's size, so each family is searched by bisection
-/// for its smallest size within the budget (a few compressions instead of all of them); the kept model is the family
-/// winner with the fewest FLOPs (ties: fixed shapes before per-image, squares first). Accuracy decides, never a timing:
+/// for its smallest size within the budget (a few compressions instead of all of them), and a candidate that would cost at
+/// least as much as one already within the budget is not compressed at all; the kept model is the family winner with the
+/// fewest FLOPs (ties: fixed shapes before per-image, squares first). Accuracy decides, never a timing:
 /// the same inputs give the same choice and the same bytes. When no candidate holds, the model's own size is kept, and the
 /// budget check reports the drop.</summary>
 internal static class GeometrySearch
@@ -64,12 +65,17 @@ internal static class GeometrySearch
         var tried = new List<GeometryCandidate>();
         var winners = new List<(GeometryCandidate Candidate, Compressed Model)>();
         Compressed? ownModel = null;
+        double cheapestWithin = double.PositiveInfinity;
         foreach (var family in families)
         {
             var results = new Dictionary<int, (GeometryCandidate Candidate, Compressed Model)>();
-            (GeometryCandidate Candidate, Compressed Model) Try(int index)
+            // A candidate that costs at least as much as one already within the budget cannot be chosen: it is not
+            // compressed, and counts as within (bisection then looks only at cheaper sizes).
+            bool CannotWin(int index) => ExpectedFlops(family(sides[index]), own, stride, reference.GigaFlops, validation) >= cheapestWithin;
+            bool Within(int index)
             {
-                if (results.TryGetValue(index, out var known)) return known;
+                if (results.TryGetValue(index, out var known)) return known.Candidate.WithinBudget;
+                if (CannotWin(index)) return true;
                 cancellation.ThrowIfCancellationRequested();
                 var setting = family(sides[index]);
                 var model = compress(setting, true);
@@ -79,20 +85,25 @@ internal static class GeometrySearch
                 tried.Add(candidate);
                 progress?.Report(string.Create(CultureInfo.InvariantCulture,
                     $"InputSize auto: {candidate.InputSize,-12} mAP@0.5:0.95 {map:0.0000} ({(map - reference.Map50To95!.Value) * 100:+0.0;-0.0} points), {flops:0.00} GFLOPs: {(candidate.WithinBudget ? "within" : "beyond")} MaxMapDrop"));
-                return results[index] = (candidate, model);
+                results[index] = (candidate, model);
+                return candidate.WithinBudget;
             }
 
-            // Bisection for the smallest side within the budget; index 0 (the largest) is where a family starts.
-            var first = Try(0);
-            if (ReferenceEquals(family, families[0])) ownModel = first.Model;
-            if (!first.Candidate.WithinBudget) continue;
+            // Bisection for the smallest side within the budget, from the largest (index 0), where a family starts.
+            bool first = Within(0);
+            if (ReferenceEquals(family, families[0])) ownModel = results[0].Model;
+            if (!first) continue;
             int good = 0, bad = sides.Length;
             while (bad - good > 1)
             {
                 int mid = (good + bad) / 2;
-                if (Try(mid).Candidate.WithinBudget) good = mid; else bad = mid;
+                if (Within(mid)) good = mid; else bad = mid;
             }
-            winners.Add(results[good]);
+            if (results.TryGetValue(good, out var winner))
+            {
+                winners.Add(winner);
+                cheapestWithin = Math.Min(cheapestWithin, winner.Candidate.GigaFlops);
+            }
         }
 
         if (winners.Count == 0)
@@ -118,6 +129,15 @@ internal static class GeometrySearch
         if (Short(ownSide) == ownSide) return null;
         return side => Short(side) == side ? InputSizeSetting.Square(side)
             : landscape ? InputSizeSetting.Rectangle(side, Short(side)) : InputSizeSetting.Rectangle(Short(side), side);
+    }
+
+    /// <summary>The FLOPs a candidate will have, before it is compressed: the own model's scaled by the input's area
+    /// (pruning scales every geometry alike, so this orders candidates as their final models will).</summary>
+    private static double ExpectedFlops(InputSizeSetting setting, InputGeometry own, int stride, double ownFlops, ModelValidator validation)
+    {
+        int width = setting.Width > 0 ? setting.Width : own.Width, height = setting.Height > 0 ? setting.Height : own.Height;
+        var geometry = setting.Kind == InputSizeKind.Dynamic ? InputGeometry.PerImage(width, stride) : InputGeometry.Fixed(width, height);
+        return ownFlops * width * height / ((double)own.Width * own.Height) * GeometryCost.AreaFraction(geometry, validation.ImageSizes);
     }
 
     private static int StrideOf(ModelSource source) =>

@@ -24,6 +24,21 @@ internal static class OrtRunner
         return (results[0].GetTensorDataAsSpan<float>().ToArray(), shape);
     }
 
+    /// <summary>Whether ONNX Runtime's uint8 x int8 kernels on this CPU can saturate: on x86-64 without VNNI, MLAS
+    /// multiplies with vpmaddubsw, which adds pairs of u8 x s8 products into a saturating int16 (ONNX Runtime's
+    /// quantization guide: "AVX2 and AVX512 without VNNI ... may overflow"). Random uniform weights and inputs (the tiny
+    /// graphs) hit it often; trained YOLOv5 weights rarely.</summary>
+    public static bool IntegerKernelsSaturate { get; } = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture
+        == System.Runtime.InteropServices.Architecture.X64 && File.Exists("/proc/cpuinfo")
+        && !File.ReadLines("/proc/cpuinfo").Any(l => l.StartsWith("flags", StringComparison.Ordinal) && (l.Contains(" avx512_vnni") || l.Contains(" avx_vnni")));
+
+    /// <summary>The output of a QDQ model as its quantization defines it: by ONNX Runtime's fused integer kernels,
+    /// or, where those saturate (<see cref="IntegerKernelsSaturate"/>), by the unfused QDQ graph, which computes exactly
+    /// what the integer kernels compute without saturation. Tests of the quantizer's accuracy use this, so that they test
+    /// the quantizer and not the CPU.</summary>
+    public static (float[] Data, int[] Shape) RunQuantized(ModelProto model, float[] input) =>
+        Run(model, input, level: IntegerKernelsSaturate ? GraphOptimizationLevel.ORT_DISABLE_ALL : GraphOptimizationLevel.ORT_ENABLE_ALL);
+
     /// <summary>The first output for a batch of square RGB images (<c>[batch, 3, size, size]</c>).</summary>
     public static (float[] Data, int[] Shape) Run(ModelProto model, float[] input, int size, int batch = 1) =>
         Run(model, input, [batch, 3, size, size]);
