@@ -18,7 +18,7 @@ public static class CompressCommand
         var calib = new Option<string?>("--calib") { Description = "Folder of calibration images (searched recursively; sorted; at most CalibrationCount, evenly spaced)." };
         var calibList = new Option<string?>("--calib-list") { Description = "Text file with one calibration image path a line (relative to the file)." };
         var data = new Option<string?>("--data") { Description = "Labelled validation set (images/ and labels/ in YOLO format) for mAP before and after; needed by MaxMapDrop." };
-        var profile = new Option<string?>("--profile") { Description = "Profile name: built-in fp16, int8 (default), pruned-int8, or one from yolocompress.json." };
+        var profile = new Option<string?>("--profile") { Description = "Profile name: built-in fp16, int8 (default), pruned-int8, pruned-distilled-int8, edge-int8 (int8 at the cheapest input within 2 points; needs --data), or one from yolocompress.json." };
         var config = new Option<string?>("--config") { Description = "Profile file; default ./yolocompress.json when it exists." };
         var set = new Option<string[]>("--set") { Description = "Override one setting: --set PruneRatio=0.1 (repeatable; later wins).", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Folder for NAME.onnx and NAME.yolo.json.", Required = true };

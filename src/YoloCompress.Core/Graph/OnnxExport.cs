@@ -19,7 +19,7 @@ public static class OnnxExport
     /// <summary>Moves a folded graph to <paramref name="opset"/> and writes it to <paramref name="onnxPath"/> atomically.</summary>
     public static ModelProto Write(ModelProto folded, string onnxPath, int opset = OpsetConversion.DefaultOpset)
     {
-        var model = OpsetConversion.Convert(folded, opset);
+        var model = DecodeConstants.ExpandForOldConsumers(OpsetConversion.Convert(folded, opset));
         AtomicFile.WriteAllBytes(onnxPath, OnnxSerializer.Serialize(model));
         return model;
     }

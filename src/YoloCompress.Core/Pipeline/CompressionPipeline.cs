@@ -99,7 +99,7 @@ public static class CompressionPipeline
         var quantized = Quantize(folded, settings, calibration, validation, before, progress, cancellation);
         var output = quantized.Model;
         CopyMetadata(baseline, output);
-        output = OpsetConversion.Convert(output, settings.EmittedOpset);
+        output = DecodeConstants.ExpandForOldConsumers(OpsetConversion.Convert(output, settings.EmittedOpset));
         return new Compressed(source, output, OnnxSerializer.Serialize(output), quantized, pruned);
     }
 

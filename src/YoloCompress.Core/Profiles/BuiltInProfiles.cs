@@ -29,12 +29,21 @@ public static class BuiltInProfiles
     /// backend), then static int8.</summary>
     public const string PrunedDistilledInt8 = "pruned-distilled-int8";
 
+    /// <summary>Static int8 at the cheapest input geometry (square, fitted rectangle or per-image shapes) whose int8
+    /// model loses at most <see cref="EdgeInt8MaxMapDrop"/> of mAP@0.5:0.95 against the float model at its own size, on
+    /// the project's validation set (which it needs).</summary>
+    public const string EdgeInt8 = "edge-int8";
+
+    /// <summary>The budget edge-int8 searches under: two points of mAP@0.5:0.95.</summary>
+    public const double EdgeInt8MaxMapDrop = 0.02;
+
     public static IReadOnlyList<ProfileDefinition> All { get; } =
     [
         Define(Fp16, null, ("Quantization", "fp16")),
         Define(Int8, null, ("Quantization", "int8")),
         Define(PrunedInt8, Int8, ("PruneRatio", PrunedInt8Ratio.ToString(CultureInfo.InvariantCulture))),
         Define(PrunedDistilledInt8, Int8, ("PruneTargetFlops", "0.75"), ("Recovery", "distill")),
+        Define(EdgeInt8, Int8, ("InputSize", "auto"), ("MaxMapDrop", EdgeInt8MaxMapDrop.ToString(CultureInfo.InvariantCulture))),
     ];
 
     public static ProfileDefinition? Find(string name) =>
