@@ -25,8 +25,11 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
     public static int Run(Compressor compressor, CompressOptions options, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var report = new CompressReport(options, output, error);
-        var result = compressor.Run(options.Job, report, cancellation);
-        return report.Finish(result);
+        using var signals = new SignalCancellation(cancellation);
+        var result = compressor.Run(options.Job, report, signals.Token);
+        var code = report.Finish(result);
+        // Cancelled by a signal (the run reported it in one line): the shell's code for that signal.
+        return code != 0 && signals.ExitCode is { } signalled ? signalled : code;
     }
 
     public void CacheKey(string key) => _cacheKey = key;
