@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using YoloCompress.Core.Caching;
+using YoloCompress.Core.IO;
 
 namespace YoloCompress.Core.Compress;
 
@@ -32,10 +32,10 @@ internal static class OutputStaging
             if (!Directory.Exists(outputDirectory))
                 return;
             foreach (var folder in Directory.GetDirectories(outputDirectory, Prefix + "*"))
-                if (FolderOwner(Path.GetFileName(folder)) is { } pid && !OwnerRuns(pid, Directory.GetLastWriteTimeUtc(folder)))
+                if (FolderOwner(Path.GetFileName(folder)) is { } pid && !ProcessLiveness.MayOwn(pid, Directory.GetLastWriteTimeUtc(folder)))
                     CompressionCache.TryDeleteDirectory(folder);
             foreach (var file in Directory.GetFiles(outputDirectory, ".*.tmp"))
-                if (TempFileOwner(Path.GetFileName(file)) is { } pid && !OwnerRuns(pid, File.GetLastWriteTimeUtc(file)))
+                if (TempFileOwner(Path.GetFileName(file)) is { } pid && !ProcessLiveness.MayOwn(pid, File.GetLastWriteTimeUtc(file)))
                     File.Delete(file);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -64,25 +64,4 @@ internal static class OutputStaging
 
     private static int? Pid(ReadOnlySpan<char> text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
-
-    private static bool OwnerRuns(int pid, DateTime writtenUtc)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            if (process.HasExited)
-                return false;
-            // A process that started after the leftover was written reuses a dead owner's id. One second of
-            // slack for file systems with coarse timestamps: when unsure, it is kept.
-            return process.StartTime.ToUniversalTime() <= writtenUtc.AddSeconds(1);
-        }
-        catch (ArgumentException)
-        {
-            return false; // no process with this id
-        }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
-        {
-            return true; // cannot tell: keep it
-        }
-    }
 }
