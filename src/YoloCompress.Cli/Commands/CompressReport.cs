@@ -21,11 +21,12 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
     private ResolvedProfile? _profile;
     private string? _cacheKey;
 
-    /// <summary>Runs the job, printing as it goes; returns the exit code.</summary>
-    public static int Run(Compressor compressor, CompressOptions options, TextWriter output, TextWriter error, CancellationToken cancellation)
+    /// <summary>Runs the job, printing as it goes; returns the exit code. With <paramref name="handleSignals"/> (the tool's
+    /// own process), Ctrl+C and SIGTERM cancel the run (<see cref="SignalCancellation"/>).</summary>
+    public static int Run(Compressor compressor, CompressOptions options, TextWriter output, TextWriter error, CancellationToken cancellation, bool handleSignals)
     {
         var report = new CompressReport(options, output, error);
-        using var signals = new SignalCancellation(cancellation);
+        using var signals = new SignalCancellation(cancellation, handleSignals);
         var result = compressor.Run(options.Job, report, signals.Token);
         var code = report.Finish(result);
         // Cancelled by a signal (the run reported it in one line): the shell's code for that signal.

@@ -12,9 +12,12 @@ internal sealed class SignalCancellation : IDisposable
     private readonly List<PosixSignalRegistration> _registrations = [];
     private int _received; // 0 until the first signal, then its exit code
 
-    public SignalCancellation(CancellationToken outer)
+    /// <summary>A token that <paramref name="outer"/> cancels, and with <paramref name="handleSignals"/> the signals too.</summary>
+    public SignalCancellation(CancellationToken outer, bool handleSignals = true)
     {
         _source = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        if (!handleSignals)
+            return;
         Register(PosixSignal.SIGINT, 130);
         Register(PosixSignal.SIGTERM, 143);
     }
