@@ -72,7 +72,7 @@ internal static class Inspect
         return byNode;
     }
 
-    /// <summary>The breakdown README quotes: "OpType name" of a profiled node -> what it is for.</summary>
+    /// <summary>The breakdown docs/results/quantization.md quotes: "OpType name" of a profiled node -> what it is for.</summary>
     private static string Category(string node)
     {
         var (op, name) = (node.Split(' ')[0], node[(node.IndexOf(' ') + 1)..]);

@@ -24,6 +24,27 @@ public sealed class PackedFeed : IDisposable
             throw new InvalidOperationException("Packing YoloCompress.Build failed: " + pack);
     }
 
+    private readonly object _runtimeLock = new();
+    private bool _runtimePacked;
+
+    /// <summary>Packs YoloCompress.Runtime into the feed too, with the same version, for the tests whose app
+    /// references it (packed on first use: most tests need only YoloCompress.Build).</summary>
+    public void PackRuntime()
+    {
+        lock (_runtimeLock)
+        {
+            if (_runtimePacked)
+                return;
+            var pack = ProcessRunner.Dotnet(RepoRoot, null,
+                "pack", Path.Combine(RepoRoot, "src", "YoloCompress.Runtime", "YoloCompress.Runtime.csproj"),
+                "-c", "Release", "-o", Feed, $"-p:Version={Version}", "-nodeReuse:false", "--disable-build-servers",
+                "-p:UseArtifactsOutput=true", $"-p:ArtifactsPath={Path.Combine(Root, "build")}");
+            if (pack.ExitCode != 0 || !File.Exists(Path.Combine(Feed, $"YoloCompress.Runtime.{Version}.nupkg")))
+                throw new InvalidOperationException("Packing YoloCompress.Runtime failed: " + pack);
+            _runtimePacked = true;
+        }
+    }
+
     public string RepoRoot { get; }
 
     /// <summary>Temporary folder for this run: the feed, the projects, caches.</summary>
@@ -45,6 +66,7 @@ public sealed class PackedFeed : IDisposable
             ? custom
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         TryDelete(Path.Combine(packages, "yolocompress.build", Version));
+        TryDelete(Path.Combine(packages, "yolocompress.runtime", Version));
     }
 
     private static void TryDelete(string path)

@@ -9,10 +9,11 @@ namespace YoloCompress.Cli.Commands;
 /// The MSBuild task runs exactly this with --msbuild; its switches are the task's vocabulary.</summary>
 public static class CompressCommand
 {
-    public static Command Create() => Create(CompressionPipeline.Run);
+    public static Command Create() => Create(CompressionPipeline.Run, handleSignals: true);
 
-    /// <summary>With another compressor in place of the pipeline (tests of the front end).</summary>
-    internal static Command Create(Func<CompressionRequest, IProgress<string>?, CancellationToken, CompressionOutcome> compressor)
+    /// <summary>With another compressor in place of the pipeline (tests of the front end). Only the tool's own process
+    /// takes over Ctrl+C and SIGTERM (<paramref name="handleSignals"/>): a test host must keep its own.</summary>
+    internal static Command Create(Func<CompressionRequest, IProgress<string>?, CancellationToken, CompressionOutcome> compressor, bool handleSignals = false)
     {
         var model = new Argument<string>("MODEL") { Description = "An ultralytics .pt checkpoint or an .onnx model from the reference exporter." };
         var calib = new Option<string?>("--calib") { Description = "Folder of calibration images (searched recursively; sorted; at most CalibrationCount, evenly spaced)." };
@@ -53,7 +54,7 @@ public static class CompressCommand
             };
             var configuration = parseResult.InvocationConfiguration;
             var options = new CompressOptions(job, parseResult.GetValue(json), parseResult.GetValue(msbuild));
-            return Task.FromResult(CompressReport.Run(new Compressor(compressor), options, configuration.Output, configuration.Error, cancellation));
+            return Task.FromResult(CompressReport.Run(new Compressor(compressor), options, configuration.Output, configuration.Error, cancellation, handleSignals));
         });
         return command;
     }

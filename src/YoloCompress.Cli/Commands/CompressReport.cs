@@ -21,12 +21,16 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
     private ResolvedProfile? _profile;
     private string? _cacheKey;
 
-    /// <summary>Runs the job, printing as it goes; returns the exit code.</summary>
-    public static int Run(Compressor compressor, CompressOptions options, TextWriter output, TextWriter error, CancellationToken cancellation)
+    /// <summary>Runs the job, printing as it goes; returns the exit code. With <paramref name="handleSignals"/> (the tool's
+    /// own process), Ctrl+C and SIGTERM cancel the run (<see cref="SignalCancellation"/>).</summary>
+    public static int Run(Compressor compressor, CompressOptions options, TextWriter output, TextWriter error, CancellationToken cancellation, bool handleSignals)
     {
         var report = new CompressReport(options, output, error);
-        var result = compressor.Run(options.Job, report, cancellation);
-        return report.Finish(result);
+        using var signals = new SignalCancellation(cancellation, handleSignals);
+        var result = compressor.Run(options.Job, report, signals.Token);
+        var code = report.Finish(result);
+        // Cancelled by a signal (the run reported it in one line): the shell's code for that signal.
+        return code != 0 && signals.ExitCode is { } signalled ? signalled : code;
     }
 
     public void CacheKey(string key) => _cacheKey = key;

@@ -40,7 +40,7 @@ internal static class PruneCommand
                 OutputDirectory = r.GetValue(output)!,
             };
             var options = new CompressOptions(job, r.GetValue(json));
-            return Task.FromResult(CompressReport.Run(new Compressor(), options, r.InvocationConfiguration.Output, r.InvocationConfiguration.Error, cancellation));
+            return Task.FromResult(CompressReport.Run(new Compressor(), options, r.InvocationConfiguration.Output, r.InvocationConfiguration.Error, cancellation, handleSignals: true));
         });
         return command;
     }

@@ -1,3 +1,5 @@
+using YoloCompress.Core.IO;
+
 namespace YoloCompress.Core.Caching;
 
 /// <summary>A folder of finished compressions, ROOT/KEY/{NAME.onnx, NAME.yolo.json, outcome.json},
@@ -103,7 +105,7 @@ public sealed class CompressionCache
     }
 
     /// <summary>Removes entries unused for <paramref name="maxUnused"/> (default <see cref="MaxUnused"/>) and
-    /// staging folders left by crashed runs. An entry whose lock another process holds is skipped; an entry
+    /// staging folders left by crashed runs (a day old, or at once when no process with their id runs). An entry whose lock another process holds is skipped; an entry
     /// is moved into the staging area before it is deleted, so a reader never sees half of one.
     /// Best effort: what cannot be removed stays. Returns the keys removed.</summary>
     public IReadOnlyList<string> Trim(TimeSpan? maxUnused = null)
@@ -114,7 +116,7 @@ public sealed class CompressionCache
         var stagingRoot = Path.Combine(Root, StagingFolder);
         if (Directory.Exists(stagingRoot))
             foreach (var leftover in Directory.GetDirectories(stagingRoot))
-                if (now - Directory.GetLastWriteTimeUtc(leftover) > StagingLeftover)
+                if (now - Directory.GetLastWriteTimeUtc(leftover) > StagingLeftover || OwnerIsGone(leftover))
                     TryDeleteDirectory(leftover);
 
         foreach (var entry in Directory.GetDirectories(Root).Order(StringComparer.Ordinal))
@@ -136,6 +138,16 @@ public sealed class CompressionCache
             catch (UnauthorizedAccessException) { }
         }
         return removed;
+    }
+
+    // A staging folder is named "PID-GUID" (NewStagingDirectory) or "trim-PID-GUID" (Trim): once no process
+    // with that id runs, it belongs to a killed run, however young it is.
+    private static bool OwnerIsGone(string folder)
+    {
+        var parts = Path.GetFileName(folder).Split('-');
+        var (pid, guid) = parts.Length switch { 2 => (parts[0], parts[1]), 3 when parts[0] == "trim" => (parts[1], parts[2]), _ => ("", "") };
+        return int.TryParse(pid, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0
+            && Guid.TryParseExact(guid, "N", out _) && !ProcessLiveness.MayOwn(id, Directory.GetLastWriteTimeUtc(folder));
     }
 
     public static void TryDeleteDirectory(string path)

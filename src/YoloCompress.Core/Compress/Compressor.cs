@@ -34,6 +34,8 @@ public sealed class Compressor(Func<CompressionRequest, IProgress<string>?, Canc
             var outputDirectory = Path.GetFullPath(job.OutputDirectory);
             var (request, profile) = CompressJobInputs.Prepare(job, outputDirectory);
             observer.Begin(request, profile);
+            // What killed runs left in the output folder goes first (a cancelled run removes its own).
+            OutputStaging.SweepOrphans(outputDirectory);
             foreach (var warning in profile.Warnings)
                 observer.Report(warning);
 
@@ -133,8 +135,7 @@ public sealed class Compressor(Func<CompressionRequest, IProgress<string>?, Canc
         CompressionRequest request, IProgress<string> progress, CancellationToken cancellation)
     {
         // Compressed beside the outputs (same volume), copied into place only once budgets pass.
-        var staging = Path.Combine(request.OutputDirectory, $".yolocompress-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
+        var staging = OutputStaging.Create(request.OutputDirectory);
         try
         {
             var outcome = pipeline(request with { OutputDirectory = staging }, progress, cancellation);

@@ -4,7 +4,7 @@ using YoloCompress.Tests.Support;
 namespace YoloCompress.Tests.Architecture;
 
 /// <summary>Core's folders form layers: a folder may use the folders of lower layers, never one of its own layer
-/// or above, so there are no cycles and each stage can be read (and replaced) on its own. README's design section
+/// or above, so there are no cycles and each stage can be read (and replaced) on its own. docs/architecture.md ("The house")
 /// draws the same order.</summary>
 public class CoreLayeringTests
 {

@@ -46,6 +46,24 @@ public sealed class CacheTrimTests : IDisposable
     }
 
     [Fact]
+    public void A_fresh_staging_folder_goes_once_its_process_no_longer_runs()
+    {
+        var cache = new CompressionCache(_root);
+        using var exited = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "--version") { RedirectStandardOutput = true })!;
+        exited.StandardOutput.ReadToEnd();
+        exited.WaitForExit();
+        var killed = Directory.CreateDirectory(Path.Combine(_root, ".staging", $"{exited.Id}-{Guid.NewGuid():N}")).FullName;
+        var killedTrim = Directory.CreateDirectory(Path.Combine(_root, ".staging", $"trim-{exited.Id}-{Guid.NewGuid():N}")).FullName;
+        var mine = cache.NewStagingDirectory(); // this process runs: another compression may be using it
+
+        cache.Trim();
+
+        Assert.False(Directory.Exists(killed));
+        Assert.False(Directory.Exists(killedTrim));
+        Assert.True(Directory.Exists(mine));
+    }
+
+    [Fact]
     public void Using_an_entry_renews_it()
     {
         var cache = new CompressionCache(_root);
