@@ -56,8 +56,9 @@ public static class ExecutionProviders
         Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders();
 }
 
-/// <summary>The native ONNX Runtime the app loaded lacks the execution provider the detector was configured with:
-/// the app references the wrong native package (or none). The message names the provider and the package to add.</summary>
+/// <summary>The execution provider the detector was configured with cannot run: the native ONNX Runtime the app loaded
+/// lacks it (the app references the wrong native package, or none), or has it but cannot start it (its GPU libraries are
+/// missing). The message names the provider and the package to add.</summary>
 public sealed class ExecutionProviderUnavailableException : InvalidOperationException
 {
     /// <summary>Creates the exception for <paramref name="provider"/>.</summary>
@@ -65,10 +66,7 @@ public sealed class ExecutionProviderUnavailableException : InvalidOperationExce
     /// <param name="available">The providers the loaded ONNX Runtime has.</param>
     /// <param name="inner">What ONNX Runtime threw, if it threw.</param>
     public ExecutionProviderUnavailableException(ExecutionProvider provider, IReadOnlyList<string> available, Exception? inner = null)
-        : base($"The {provider} execution provider ({ExecutionProviders.OrtName(provider)}) is not in the ONNX Runtime this app loaded, "
-            + $"which has {(available.Count == 0 ? "none" : string.Join(", ", available))}. Add the package {ExecutionProviders.PackageFor(provider)} "
-            + "in place of Microsoft.ML.OnnxRuntime (docs/runtime.md, \"Choosing the engine\"), or use ExecutionProvider.Cpu."
-            + (inner is null ? "" : " ONNX Runtime said: " + inner.Message), inner)
+        : base(Describe(provider, available, inner), inner)
     {
         Provider = provider;
         Package = ExecutionProviders.PackageFor(provider);
@@ -76,6 +74,25 @@ public sealed class ExecutionProviderUnavailableException : InvalidOperationExce
 
     /// <summary>The provider the options asked for.</summary>
     public ExecutionProvider Provider { get; }
+
+    private static string Describe(ExecutionProvider provider, IReadOnlyList<string> available, Exception? inner)
+    {
+        // ONNX Runtime's first line says what failed; a DllNotFoundException goes on with every path it probed.
+        string said = inner is null ? "" : inner.Message.Split('\n')[0].Trim().TrimEnd('.', ':') + ".";
+        string has = available.Count == 0
+            ? "which found no native onnxruntime library at all (Microsoft.ML.OnnxRuntime excluded and no other engine's package)"
+            : "which has " + string.Join(", ", available);
+        string fix = provider == ExecutionProvider.Cpu
+            ? "Reference Microsoft.ML.OnnxRuntime (without ExcludeAssets) or another engine's package"
+            : $"Add the package {ExecutionProviders.PackageFor(provider)} in place of Microsoft.ML.OnnxRuntime, or use ExecutionProvider.Cpu";
+        if (available.Contains(ExecutionProviders.OrtName(provider)))
+            return $"The {provider} execution provider ({ExecutionProviders.OrtName(provider)}) is in the ONNX Runtime this app loaded "
+                + $"({ExecutionProviders.PackageFor(provider)}) but could not start: {said} It needs its own libraries on the machine "
+                + "(CUDA and cuDNN for CUDA, TensorRT too for TensorRT, the OpenVINO runtime, a DirectX 12 device) in the versions this ONNX Runtime release names; "
+                + "use ExecutionProvider.Cpu where they are absent.";
+        return $"The {provider} execution provider ({ExecutionProviders.OrtName(provider)}) is not in the ONNX Runtime this app loaded, {has}. "
+            + fix + " (docs/runtime.md, \"Choosing the engine\")." + (inner is null ? "" : " ONNX Runtime said: " + said);
+    }
 
     /// <summary>The package that brings it.</summary>
     public string Package { get; }

@@ -9,6 +9,19 @@ internal static class SessionFactory
 {
     public static InferenceSession Create(byte[] model, string source, in YoloDetectorOptions options)
     {
+        try
+        {
+            return CreateSession(model, source, options);
+        }
+        catch (TypeInitializationException e) when (e.InnerException is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // No native onnxruntime at all: the app excluded Microsoft.ML.OnnxRuntime and added no other engine.
+            throw new ExecutionProviderUnavailableException(options.Provider, [], e.InnerException);
+        }
+    }
+
+    private static InferenceSession CreateSession(byte[] model, string source, in YoloDetectorOptions options)
+    {
         using var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = options.GraphOptimization ?? GraphOptimizationLevel.ORT_ENABLE_ALL,

@@ -65,6 +65,23 @@ public class ExecutionProviderTests
     }
 
     [Fact]
+    public void AProviderInTheRuntimeThatCannotStart_SaysWhatItNeeds()
+    {
+        // What the GPU package reports on a machine without CUDA (checked by hand with Microsoft.ML.OnnxRuntime.Gpu.Linux
+        // 1.31.0, docs/runtime.md): the provider is listed, appending it fails to load its libraries.
+        var cannotStart = new ExecutionProviderUnavailableException(ExecutionProvider.Cuda,
+            ["CUDAExecutionProvider", "CPUExecutionProvider"], new InvalidOperationException("[ErrorCode:Fail] OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library"));
+        Assert.Contains("is in the ONNX Runtime this app loaded (Microsoft.ML.OnnxRuntime.Gpu) but could not start: [ErrorCode:Fail] OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library.", cannotStart.Message);
+        Assert.Contains("CUDA and cuDNN", cannotStart.Message);
+
+        // No native library at all (Microsoft.ML.OnnxRuntime excluded, nothing added): the first line of the probe list.
+        var none = new ExecutionProviderUnavailableException(ExecutionProvider.Cpu, [], new DllNotFoundException("Unable to load shared library 'onnxruntime'.\n/app/libonnxruntime.so: cannot open"));
+        Assert.Contains("found no native onnxruntime library at all", none.Message);
+        Assert.Contains("Reference Microsoft.ML.OnnxRuntime (without ExcludeAssets)", none.Message);
+        Assert.EndsWith("ONNX Runtime said: Unable to load shared library 'onnxruntime'.", none.Message);
+    }
+
+    [Fact]
     public void AModelThatIsNotAYoloDetector_KeepsTheClearError()
     {
         var notYolo = new TinyGraph(size: 8);
