@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace YoloCompress.Runtime;
 
@@ -59,19 +61,21 @@ public static partial class Letterbox
         int rows = Math.Min(resized.Height, inputHeight - t.Top);
         int cols = Math.Min(resized.Width, inputWidth - t.Left);
         int step = resized.BytesPerPixel, red = resized.Red, blue = resized.Blue;
-        var scale = UnitScale.AsSpan();
-        var r = chw[..plane];
-        var g = chw.Slice(plane, plane);
-        var b = chw.Slice(2 * plane, plane);
+        // The hot loop of the whole preprocessing (a float per channel per pixel): unchecked reads, the bounds are
+        // those of the spans above (rows and cols clipped to the input, rows read within the view).
+        ref float scale = ref MemoryMarshal.GetArrayDataReference(UnitScale);
+        ref float r = ref MemoryMarshal.GetReference(chw);
+        ref float g = ref Unsafe.Add(ref r, plane);
+        ref float b = ref Unsafe.Add(ref r, 2 * plane);
         for (int y = 0; y < rows; y++)
         {
-            var srcRow = resized.Row(y);
+            ref byte src = ref MemoryMarshal.GetReference(resized.Row(y));
             int o = (t.Top + y) * inputWidth + t.Left;
             for (int x = 0, s = 0; x < cols; x++, s += step)
             {
-                r[o + x] = scale[srcRow[s + red]];
-                g[o + x] = scale[srcRow[s + 1]];
-                b[o + x] = scale[srcRow[s + blue]];
+                Unsafe.Add(ref r, o + x) = Unsafe.Add(ref scale, Unsafe.Add(ref src, s + red));
+                Unsafe.Add(ref g, o + x) = Unsafe.Add(ref scale, Unsafe.Add(ref src, s + 1));
+                Unsafe.Add(ref b, o + x) = Unsafe.Add(ref scale, Unsafe.Add(ref src, s + blue));
             }
         }
     }
