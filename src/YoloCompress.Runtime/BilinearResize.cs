@@ -1,7 +1,8 @@
 namespace YoloCompress.Runtime;
 
 /// <summary>Resizes 8-bit RGB images the way OpenCV's <c>cv2.resize(..., INTER_LINEAR)</c> does,
-/// so that what the model sees matches the reference implementation closely.</summary>
+/// so that what the model sees matches the reference implementation closely. Frames of another channel order or
+/// with alpha (BGR, RGBA, BGRA, a row stride) are read as they are and come out packed RGB.</summary>
 /// <remarks>
 /// Half-pixel centres (<c>src = (dst + 0.5) * scale - 0.5</c>), two taps per axis even when
 /// shrinking (no area averaging), edges clamped. Arithmetic is OpenCV's fixed point: weights

@@ -32,7 +32,8 @@ public readonly record struct LetterboxTransform(
 
 /// <summary>The reference preprocessing: ultralytics
 /// <c>letterbox(im, new_shape, color=(114,114,114), auto=False, scaleup=True)</c>, then HWC to CHW,
-/// RGB, divided by 255.</summary>
+/// RGB, divided by 255. Takes decoded <see cref="RgbImage"/>s and raw frames of any <see cref="PixelFormat"/> and stride
+/// (Letterbox.Frames.cs).</summary>
 public static partial class Letterbox
 {
     /// <summary>The padding grey, as in ultralytics.</summary>

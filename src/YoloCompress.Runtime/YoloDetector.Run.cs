@@ -44,7 +44,7 @@ public sealed partial class YoloDetector
 
     /// <summary>Runs one image already letterboxed into <paramref name="buffers"/>' input, at
     /// <paramref name="width"/> x <paramref name="height"/>, into its output.</summary>
-    internal ModelOutput RunPrepared(InferenceBuffers buffers, int width, int height)
+    private ModelOutput RunPrepared(InferenceBuffers buffers, int width, int height)
     {
         int rows = _maxRows;
         if (Geometry.IsPerImage && !_rowsByShape.TryGetValue((width, height), out rows))

@@ -15,7 +15,7 @@ namespace YoloCompress.Benchmarks;
 /// <summary>What pre- and post-processing cost an app: frames per second of the whole runtime path (letterbox a BGR
 /// frame, run, decode, NMS) against ONNX Runtime's bare Run on the same model and the same frames, float and int8,
 /// at 1 and 2 intra-op threads and with 2 callers on one detector. docs/results/runtime.md records a run.
-///   dotnet run -c Release --project tests/YoloCompress.Benchmarks -- runtime [--seconds 3] [--frames DIR]
+///   dotnet run -c Release --project tests/YoloCompress.Benchmarks -- runtime [--seconds 3] [--frames DIR]...
 ///     [--checkpoint yolov5n.pt]... [--size 640]</summary>
 internal static class RuntimeBenchmark
 {
@@ -24,28 +24,43 @@ internal static class RuntimeBenchmark
         string root = FindRepoRoot();
         double seconds = double.Parse(Arg(args, "--seconds") ?? "3", CultureInfo.InvariantCulture);
         int size = int.Parse(Arg(args, "--size") ?? "640", CultureInfo.InvariantCulture);
-        string framesDir = Arg(args, "--frames") ?? Path.Combine(root, "samples", "data", "coco16", "images");
+        // Two frame sets: coco16 (mostly 640 wide: at the model's size, no resize) and camera-sized frames that the
+        // letterbox must resize (bus.jpg 810x1080, zidane.jpg 1280x720). --frames DIR replaces both.
+        var frameDirs = Args(args, "--frames") is { Count: > 0 } dirs ? dirs
+            : [Path.Combine(root, "samples", "data", "coco16", "images"), Path.Combine(root, "samples", "data", "reference")];
         var checkpoints = Args(args, "--checkpoint") is { Count: > 0 } given ? given : [Path.Combine(root, "samples", "data", "models", "yolov5n.pt")];
         var duration = TimeSpan.FromSeconds(seconds);
 
-        var files = CalibrationImages.ImagesIn(framesDir).Order(StringComparer.Ordinal).ToArray();
-        var frames = files.Select(f => ToBgrFrame(RgbImage.Load(f))).ToArray();
+        var sets = frameDirs.Select(dir =>
+        {
+            var files = CalibrationImages.ImagesIn(dir).Order(StringComparer.Ordinal).ToArray();
+            var frames = files.Select(f => ToBgrFrame(RgbImage.Load(f))).ToArray();
+            string sizes = string.Join(", ", frames.Select(f => $"{f.Layout.Width}x{f.Layout.Height}").Distinct().Take(4));
+            return (Name: Path.GetFileName(dir.TrimEnd('/')) == "images" ? Path.GetFileName(Path.GetDirectoryName(dir.TrimEnd('/'))!) : Path.GetFileName(dir.TrimEnd('/')),
+                Files: files, Frames: frames, Sizes: sizes);
+        }).ToArray();
         Console.WriteLine(Environment());
-        Console.WriteLine($"frames: {frames.Length} images of {framesDir} as packed BGR24 frames ({string.Join(", ", frames.Take(3).Select(f => $"{f.Layout.Width}x{f.Layout.Height}"))}...), {seconds:0.#} s a measurement");
+        foreach (var set in sets)
+            Console.WriteLine($"frames {set.Name}: {set.Frames.Length} images as packed BGR24 frames ({set.Sizes}{(set.Frames.Length > 4 ? ", ..." : "")})");
+        Console.WriteLine($"{seconds:0.#} s a measurement; int8 calibrated on the {sets[0].Name} frames");
         Console.WriteLine();
 
-        var header = new[] { "model", "precision", "threads", "bare Run fps", "whole path fps", "pre+post cost", "bare ms", "whole ms", "letterbox ms", "NMS ms", "(letterbox + NMS) / bare" };
+        var header = new[] { "model", "precision", "frames", "threads", "bare Run fps", "whole path fps", "pre+post cost", "bare ms", "whole ms", "letterbox ms", "NMS ms", "(letterbox + NMS) / bare" };
         var rows = new List<string[]>();
         foreach (var checkpoint in checkpoints)
         {
             string name = Path.GetFileNameWithoutExtension(checkpoint);
             var folded = BatchNormFolding.Fold(YoloGraphBuilder.Build(CheckpointReader.Read(checkpoint), size));
-            var models = new[] { ("float", folded.ToByteArray()), ("int8", Int8(folded, files, size)) };
+            var models = new[] { ("float", folded.ToByteArray()), ("int8", Int8(folded, sets[0].Files, size)) };
             foreach (var (precision, model) in models)
             {
-                foreach (int threads in new[] { 1, 2 })
-                    rows.Add(Row(name, precision, $"{threads}", RuntimeThroughput.SingleStream(model, frames, threads, duration)));
-                rows.Add(Row(name, precision, "2 callers x 1", RuntimeThroughput.Concurrent(model, frames, 2, duration)));
+                foreach (var (set, index) in sets.Select((set, index) => (set, index)))
+                {
+                    foreach (int threads in new[] { 1, 2 })
+                        rows.Add(Row(name, precision, set.Name, $"{threads}", RuntimeThroughput.SingleStream(model, set.Frames, threads, duration)));
+                    if (index == 0)
+                        rows.Add(Row(name, precision, set.Name, "2 callers x 1", RuntimeThroughput.Concurrent(model, set.Frames, 2, duration)));
+                }
                 Console.Error.WriteLine($"  measured {name} {precision}");
             }
         }
@@ -58,9 +73,9 @@ internal static class RuntimeBenchmark
         return 0;
     }
 
-    private static string[] Row(string model, string precision, string threads, RuntimeThroughput.Result r) =>
+    private static string[] Row(string model, string precision, string frames, string threads, RuntimeThroughput.Result r) =>
     [
-        model, precision, threads, F(r.BareFps, "0.0"), F(r.FullFps, "0.0"), F(r.OverheadPercent, "0.0") + " %",
+        model, precision, frames, threads, F(r.BareFps, "0.0"), F(r.FullFps, "0.0"), F(r.OverheadPercent, "0.0") + " %",
         F(r.BareMs, "0.0"), F(r.FullMs, "0.0"), double.IsNaN(r.LetterboxMs) ? "-" : F(r.LetterboxMs, "0.00"), double.IsNaN(r.NmsMs) ? "-" : F(r.NmsMs, "0.00"),
         double.IsNaN(r.NmsMs) ? "-" : F(100 * (r.LetterboxMs + r.NmsMs) / r.BareMs, "0.0") + " %",
     ];
@@ -96,7 +111,7 @@ internal static class RuntimeBenchmark
     private static void Print(string[] header, List<string[]> rows)
     {
         Console.WriteLine("| " + string.Join(" | ", header) + " |");
-        Console.WriteLine("|" + string.Concat(header.Select((_, i) => i < 3 ? "---|" : "---:|")));
+        Console.WriteLine("|" + string.Concat(header.Select((_, i) => i < 4 ? "---|" : "---:|")));
         foreach (var row in rows)
             Console.WriteLine("| " + string.Join(" | ", row) + " |");
     }
