@@ -50,7 +50,7 @@ Parallel.ForEach(frames, new ParallelOptions { MaxDegreeOfParallelism = workers 
     using (var png = frame.Encode(SKEncodedImageFormat.Png, 100))
         File.WriteAllBytes(Path.Combine(outDir, Path.GetFileNameWithoutExtension(path) + ".png"), png.ToArray());
     long n = Interlocked.Increment(ref done);
-    Console.WriteLine($"{n,4}/{frames.Length} {Path.GetFileName(path)}: {detections.Count} objects"
+    Console.WriteLine($"{n,4}/{frames.Length} {Path.GetFileName(path)}: {detections.Count} object{(detections.Count == 1 ? "" : "s")}"
         + (detections.Count > 0 ? $" ({string.Join(", ", detections.GroupBy(d => d.Name).Select(g => $"{g.Count()} {g.Key}"))})" : "")
         + $"  {n / wall.Elapsed.TotalSeconds:0.0} fps");
 });
