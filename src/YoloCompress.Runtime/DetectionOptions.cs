@@ -44,10 +44,3 @@ public readonly record struct DetectionOptions
             throw new ArgumentOutOfRangeException(nameof(MaxDetections), MaxDetections, "MaxDetections must be positive.");
     }
 }
-
-/// <summary>Session settings for <see cref="YoloDetector"/>.</summary>
-public readonly record struct YoloDetectorOptions
-{
-    /// <summary>Threads ONNX Runtime uses inside an operator; 0 lets it choose (one a physical core).</summary>
-    public int IntraOpThreads { get; init; }
-}

@@ -61,6 +61,15 @@ public static class DetectionRenderer
         }
     }
 
+    /// <summary>Draws the detections onto <paramref name="bitmap"/> in place (a frame being shown or encoded; no copy).</summary>
+    public static void Draw(SKBitmap bitmap, IEnumerable<Detection> detections)
+    {
+        ArgumentNullException.ThrowIfNull(bitmap);
+        ArgumentNullException.ThrowIfNull(detections);
+        using var canvas = new SKCanvas(bitmap);
+        DrawOn(canvas, bitmap.Width, bitmap.Height, detections);
+    }
+
     private static SKBitmap Render(RgbImage image, IEnumerable<Detection> detections)
     {
         ArgumentNullException.ThrowIfNull(image);

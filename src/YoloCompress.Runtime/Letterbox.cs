@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace YoloCompress.Runtime;
 
 /// <summary>How a letterboxed model input relates to the original image: what
@@ -34,8 +32,9 @@ public readonly record struct LetterboxTransform(
 
 /// <summary>The reference preprocessing: ultralytics
 /// <c>letterbox(im, new_shape, color=(114,114,114), auto=False, scaleup=True)</c>, then HWC to CHW,
-/// RGB, divided by 255.</summary>
-public static class Letterbox
+/// RGB, divided by 255. Takes decoded <see cref="RgbImage"/>s and raw frames of any <see cref="PixelFormat"/> and stride
+/// (Letterbox.Frames.cs).</summary>
+public static partial class Letterbox
 {
     /// <summary>The padding grey, as in ultralytics.</summary>
     public const byte PadValue = 114;
@@ -119,62 +118,6 @@ public static class Letterbox
         return (tensor, Apply(image, tensor, t));
     }
 
-    private static LetterboxTransform Apply(RgbImage image, Span<float> destination, LetterboxTransform t)
-    {
-        int inputWidth = t.InputWidth, inputHeight = t.InputHeight, plane = inputWidth * inputHeight;
-        if (image.Width != t.SourceWidth || image.Height != t.SourceHeight)
-            throw new ArgumentException($"The plan is for a {t.SourceWidth}x{t.SourceHeight} image, not {image.Width}x{image.Height}.", nameof(image));
-        if (destination.Length < 3 * plane)
-            throw new ArgumentException($"The destination holds {destination.Length} floats; a 3x{inputHeight}x{inputWidth} input needs {3 * plane}.", nameof(destination));
-
-        byte[]? rented = null;
-        ReadOnlySpan<byte> resized;
-        if (t.ResizedWidth == image.Width && t.ResizedHeight == image.Height)
-        {
-            resized = image.Pixels; // ultralytics skips cv2.resize when the size is unchanged
-        }
-        else
-        {
-            int bytes = t.ResizedWidth * t.ResizedHeight * 3;
-            rented = ArrayPool<byte>.Shared.Rent(bytes);
-            new BilinearResize(image.Width, image.Height, t.ResizedWidth, t.ResizedHeight)
-                .Resize(image.Pixels, rented.AsSpan(0, bytes));
-            resized = rented.AsSpan(0, bytes);
-        }
-
-        try
-        {
-            Fill(destination[..(3 * plane)], t, resized, inputWidth, inputHeight);
-        }
-        finally
-        {
-            if (rented is not null)
-                ArrayPool<byte>.Shared.Return(rented);
-        }
-        return t;
-    }
-
-    private static void Fill(Span<float> chw, in LetterboxTransform t, ReadOnlySpan<byte> resized, int inputWidth, int inputHeight)
-    {
-        int plane = inputWidth * inputHeight;
-        chw.Fill(PadValue / 255f);
-        // Rows/columns that fall outside the input (cannot happen with the rounding above, but
-        // cv2.copyMakeBorder would equally not produce them) are skipped defensively.
-        int rows = Math.Min(t.ResizedHeight, inputHeight - t.Top);
-        int cols = Math.Min(t.ResizedWidth, inputWidth - t.Left);
-        var r = chw[..plane];
-        var g = chw.Slice(plane, plane);
-        var b = chw.Slice(2 * plane, plane);
-        for (int y = 0; y < rows; y++)
-        {
-            var srcRow = resized.Slice(y * t.ResizedWidth * 3, t.ResizedWidth * 3);
-            int o = (t.Top + y) * inputWidth + t.Left;
-            for (int x = 0, s = 0; x < cols; x++, s += 3)
-            {
-                r[o + x] = srcRow[s] / 255f;
-                g[o + x] = srcRow[s + 1] / 255f;
-                b[o + x] = srcRow[s + 2] / 255f;
-            }
-        }
-    }
+    private static LetterboxTransform Apply(RgbImage image, Span<float> destination, in LetterboxTransform t) =>
+        Apply(SourcePixels.Rgb(image.Pixels, image.Width, image.Height), destination, t);
 }
