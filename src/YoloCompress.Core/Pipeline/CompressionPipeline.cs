@@ -96,11 +96,11 @@ public static class CompressionPipeline
 
         var folded = ReferenceEquals(working, source.WorkingGraph) ? baseline : BatchNormFolding.Fold(working);
         progress?.Report($"quantize: {settings.Quantization.Mode.ToSettingName()}");
-        var quantized = Quantize(folded, settings, calibration, validation, before, progress, cancellation);
+        var (quantized, validatedMap) = Quantize(folded, settings, calibration, validation, before, progress, cancellation);
         var output = quantized.Model;
         CopyMetadata(baseline, output);
         output = DecodeConstants.ExpandForOldConsumers(OpsetConversion.Convert(output, settings.EmittedOpset));
-        return new Compressed(source, output, OnnxSerializer.Serialize(output), quantized, pruned);
+        return new Compressed(source, output, OnnxSerializer.Serialize(output), quantized, pruned, validatedMap);
     }
 
     /// <summary>The quantize stage. With <c>HeadConvs</c> <c>auto</c>, an int8 model and a validation set, the graph is
@@ -108,7 +108,7 @@ public static class CompressionPipeline
     /// lose at most <see cref="HeadConvPrecisions.AutoMaxExtraDrop"/> of mAP@0.5:0.95 more than the float heads and stay
     /// within MaxMapDrop. Accuracy decides, never a timing, so the same inputs give the same choice and the same bytes.
     /// Both variants come from one calibration pass.</summary>
-    private static QuantizationResult Quantize(ModelProto folded, CompressionSettings settings, IEnumerable<float[]>? calibration,
+    private static (QuantizationResult Result, double? Map50To95) Quantize(ModelProto folded, CompressionSettings settings, IEnumerable<float[]>? calibration,
         ModelValidator? validation, ModelMetrics before, IProgress<string>? progress, CancellationToken cancellation)
     {
         var options = settings.Quantization;
@@ -116,18 +116,21 @@ public static class CompressionPipeline
             ModelQuantizer.Quantize(folded, options with { HeadConvs = heads }, settings.Calibration, calibration, cancellation);
         if (options.HeadConvs != HeadConvPrecision.Auto || options.Mode != QuantizationMode.Int8 || calibration is null || validation is null
             || before.Map50To95 is not { } reference)
-            return With(options.HeadConvs == HeadConvPrecision.Int8 ? HeadConvPrecision.Int8 : HeadConvPrecision.Float);
+            return (With(options.HeadConvs == HeadConvPrecision.Int8 ? HeadConvPrecision.Int8 : HeadConvPrecision.Float), null);
 
         var variants = QdqQuantizer.QuantizeEach(folded, [options with { HeadConvs = HeadConvPrecision.Float }, options with { HeadConvs = HeadConvPrecision.Int8 }],
             calibration, ModelQuantizer.CalibrationFor(options, settings.Calibration), cancellation);
         var (floatHeads, int8Heads) = (variants[0], variants[1]);
+        // The input geometry (imgsz) is metadata: each variant is validated as it will be written.
+        CopyMetadata(folded, floatHeads.Model);
+        CopyMetadata(folded, int8Heads.Model);
         double floatMap = validation.Evaluate(OnnxSerializer.Serialize(floatHeads.Model), cancellation).Map50To95;
         double int8Map = validation.Evaluate(OnnxSerializer.Serialize(int8Heads.Model), cancellation).Map50To95;
         bool int8 = floatMap - int8Map <= HeadConvPrecisions.AutoMaxExtraDrop
             && (settings.MaxMapDrop is not { } budget || reference - int8Map <= budget);
         progress?.Report(FormattableString.Invariant(
             $"HeadConvs auto: mAP@0.5:0.95 {int8Map:0.0000} with int8 head convs, {floatMap:0.0000} with float ones: {(int8 ? "int8" : "float")}"));
-        return int8 ? int8Heads : floatHeads;
+        return int8 ? (int8Heads, int8Map) : (floatHeads, floatMap);
     }
 
     /// <summary>Size, FLOPs, accuracy and latency. FLOPs of a per-image-shape model are the mean over the validation
@@ -152,4 +155,6 @@ public static class CompressionPipeline
 }
 
 /// <summary>A model compressed at one geometry, before it is measured and written.</summary>
-internal sealed record Compressed(ModelSource Source, ModelProto Model, byte[] Bytes, QuantizationResult Quantization, PruneResult? Pruned);
+/// <param name="ValidatedMap50To95">The model's mAP when the quantize stage already validated it (HeadConvs auto), else null.</param>
+internal sealed record Compressed(ModelSource Source, ModelProto Model, byte[] Bytes, QuantizationResult Quantization, PruneResult? Pruned,
+    double? ValidatedMap50To95);

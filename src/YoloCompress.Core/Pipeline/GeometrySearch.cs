@@ -79,7 +79,8 @@ internal static class GeometrySearch
                 cancellation.ThrowIfCancellationRequested();
                 var setting = family(sides[index]);
                 var model = compress(setting, true);
-                var map = validation.Evaluate(model.Bytes, cancellation).Map50To95;
+                // HeadConvs auto has validated the model it kept already (the same graph before its metadata and opset).
+                var map = model.ValidatedMap50To95 ?? validation.Evaluate(model.Bytes, cancellation).Map50To95;
                 double flops = ModelStatistics.Compute(model.Model).GigaFlops * GeometryCost.AreaFraction(model.Source.Geometry, validation.ImageSizes);
                 var candidate = new GeometryCandidate(setting.ToString(), Math.Round(flops, 4), Math.Round(map, 5), map >= floor);
                 tried.Add(candidate);
