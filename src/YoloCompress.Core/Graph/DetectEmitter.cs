@@ -12,7 +12,7 @@ namespace YoloCompress.Core.Graph;
 /// The same values in a faster order than ultralytics' (view -> 5-D permute -> sigmoid): the sigmoid follows the conv
 /// directly, so ONNX Runtime fuses it into the float conv kernel; the logits then go channels-last ([bs, ny, nx,
 /// na * no]: ORT writes its blocked conv output that way in one pass) and one transpose moves whole rows of no values
-/// to the anchor-major order. When the conv is int8 (<see cref="Quantization.HeadConvPrecision.Int8"/>) its MatMul
+/// to the anchor-major order. When the conv is int8 (the HeadConvs setting) its MatMul
 /// already produces channels-last and the two transposes between cancel. About 1 ms less per yolov5n run at 640, float
 /// and int8 alike (the benchmarks' <c>inspect --profile</c>).
 /// The constants are stored broadcastable ([1, 1, ny * nx, 2] and [1, na, 1, 2]) instead of expanded to

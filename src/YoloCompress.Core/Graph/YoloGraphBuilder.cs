@@ -1,5 +1,6 @@
 using Onnx;
 using YoloCompress.Core.Checkpoints;
+using YoloCompress.Core.OnnxModel;
 using YoloCompress.Runtime;
 
 namespace YoloCompress.Core.Graph;
@@ -13,7 +14,7 @@ public static class YoloGraphBuilder
 {
     public const string InputName = "images";
     public const string OutputName = "output0";
-    public const int Opset = 17;
+    public const int Opset = OpsetConversion.DefaultOpset;
     public const long IrVersion = 8;
 
     /// <summary>Builds the graph for a square <paramref name="inputSize"/> (a multiple of the largest stride);

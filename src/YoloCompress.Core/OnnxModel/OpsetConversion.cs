@@ -24,8 +24,8 @@ public static class OpsetConversion
     /// <summary>The setting's name, for messages.</summary>
     public const string SettingName = "Opset";
 
-    /// <summary>What the graph builder writes, and so the default of the setting.</summary>
-    public const int DefaultOpset = Graph.YoloGraphBuilder.Opset;
+    /// <summary>What the graph builder writes (its Opset names this), and so the default of the setting.</summary>
+    public const int DefaultOpset = 17;
 
     /// <summary>The model's default-domain opset.</summary>
     public static int OpsetOf(ModelProto model) =>

@@ -9,6 +9,6 @@ public sealed record ChannelGradients(double[][] ActivationTimesGradient, double
     public int Rows => Gradient.Length;
 }
 
-/// <summary>Computes <see cref="ChannelGradients"/> of the named tensors of a model (the training backend's
-/// <see cref="Recovery.ITrainingBackend.ChannelGradients"/>, bound to its images and options).</summary>
+/// <summary>Computes <see cref="ChannelGradients"/> of the named tensors of a model (the training
+/// backend's ChannelGradients, bound to its images and options).</summary>
 public delegate IReadOnlyDictionary<string, ChannelGradients> ChannelGradientSource(Onnx.ModelProto model, IReadOnlyCollection<string> tensors);

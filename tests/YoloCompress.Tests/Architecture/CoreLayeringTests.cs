@@ -28,6 +28,11 @@ public class CoreLayeringTests
 
     private static readonly Regex Reference = new(@"\bYoloCompress\.Core\.(\w+)|(?<![\w.])Core\.(\w+)\.", RegexOptions.Compiled);
 
+    /// <summary>A folder named relative to the namespace it is used from (<c>Graph.YoloGraphBuilder</c> inside
+    /// <c>YoloCompress.Core.OnnxModel</c>, or in a doc comment's cref): the folder, then a type name.</summary>
+    private static readonly Regex RelativeReference = new(
+        @"(?<![\w.])(" + string.Join("|", Layers.SelectMany(l => l)) + @")\.(?=[A-Z]\w*)", RegexOptions.Compiled);
+
     [Fact]
     public void Every_folder_uses_only_lower_layers()
     {
@@ -42,7 +47,7 @@ public class CoreLayeringTests
                 continue;
             }
             foreach (var file in Directory.GetFiles(Path.Combine(core, dir!), "*.cs"))
-                foreach (Match m in Reference.Matches(File.ReadAllText(file)))
+                foreach (Match m in Reference.Matches(File.ReadAllText(file)).Concat(RelativeReference.Matches(File.ReadAllText(file))))
                 {
                     var used = m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value;
                     if (used != dir && rank.TryGetValue(used, out var other) && other >= own)
