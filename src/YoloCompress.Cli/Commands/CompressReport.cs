@@ -65,11 +65,13 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
     {
         var (outcome, cached, written) = result;
         var success = written is not null && _diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
+        var page = success ? ReportPage.Write(written!, options.Report, Report) : null;
+        success = success && _diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
         var runtime = success ? RuntimeOf(written!) : null;
         if (runtime is not null) Progress($"ONNX Runtime (CPU) runs {Path.GetFileName(written!.OnnxPath)} as: {runtime}");
         if (options.Json)
         {
-            output.WriteLine(JsonSerializer.Serialize(Summary(outcome, cached, written, success, runtime), CliRun.Json));
+            output.WriteLine(JsonSerializer.Serialize(Summary(outcome, cached, written, success, runtime, page), CliRun.Json));
         }
         else if (outcome is not null && _request is not null)
         {
@@ -121,7 +123,7 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
         }
     }
 
-    private object Summary(CompressionOutcome? outcome, bool cached, CompressionOutcome? written, bool success, RuntimeGraphReport? runtime) => new
+    private object Summary(CompressionOutcome? outcome, bool cached, CompressionOutcome? written, bool success, RuntimeGraphReport? runtime, string? page) => new
     {
         success,
         name = _request?.OutputName,
@@ -133,6 +135,7 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
         calibrationImages = _request?.CalibrationImages,
         onnx = written?.OnnxPath,
         metadata = written?.MetadataPath,
+        report = page,
         before = outcome?.Before,
         after = outcome?.After,
         runtime,
