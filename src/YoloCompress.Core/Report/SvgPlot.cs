@@ -53,7 +53,7 @@ internal sealed class SvgPlot
     }
 
     public override string ToString() =>
-        $"<figure><svg id=\"{Id}\" class=\"plot\" viewBox=\"0 0 {N(Width)} {N(Height)}\" width=\"100%\" role=\"img\" aria-label=\"{Html.Text(Title)}\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+        $"<figure><svg id=\"{Id}\" class=\"plot\" viewBox=\"0 0 {N(Width)} {N(Height)}\" width=\"100%\" role=\"img\" aria-label=\"{Html.Text(Title)}\">\n"
         + $"<title>{Html.Text(Title)}</title>\n{_body}</svg><figcaption>{Html.Text(Title)}</figcaption></figure>\n";
 
     /// <summary>Coordinates with two decimals: enough for the eye, and stable text.</summary>
