@@ -75,7 +75,9 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
         }
         else if (outcome is not null && _request is not null)
         {
-            output.WriteLine(SummaryLine(_request.OutputName, Describe(_profile?.Name, _request.Settings), outcome, cached));
+            // The page's path on the summary line: the one line a build shows per model, so the place to find it.
+            output.WriteLine(SummaryLine(_request.OutputName, Describe(_profile?.Name, _request.Settings), outcome, cached)
+                + (page is null ? "" : $"; report {page}"));
         }
         return success ? 0 : 1;
     }

@@ -44,7 +44,7 @@ internal static class HeadlineSection
             rows.Add(Budget("MaxSize", BudgetCheck.FormatSize((long)maxSize), BudgetCheck.FormatSize(after.FileBytes), after.FileBytes <= maxSize));
         if (metadata.NumberSetting("MaxMapDrop") is { } maxDrop)
             rows.Add(before.Map50To95 is { } b && after.Map50To95 is { } a
-                ? Budget("MaxMapDrop", Html.Number(maxDrop, "0.####"), "drop " + Html.Number(b - a, "0.0000"), b - a <= maxDrop)
+                ? Budget("MaxMapDrop", Html.Number(maxDrop, "0.####"), b >= a ? "drop " + Html.Number(b - a, "0.0000") : "gain " + Html.Number(a - b, "0.0000"), b - a <= maxDrop)
                 : Budget("MaxMapDrop", Html.Number(maxDrop, "0.####"), "not measured: needs a validation set", null));
         if (metadata.NumberSetting("MaxLatency") is { } maxLatency)
             rows.Add(latency?.AfterMs is { } ms

@@ -73,6 +73,6 @@ internal sealed class SvgPlot
         var power = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         var step = new[] { 1.0, 2, 5, 10 }.Select(m => m * power).First(s => s >= raw);
         for (var t = Math.Ceiling(range.Min / step) * step; t <= range.Max + step * 1e-9; t += step)
-            yield return Math.Round(t, 10);
+            yield return Math.Round(t, 10) + 0.0; // + 0.0 turns -0 into 0, which would print as "-0"
     }
 }
