@@ -65,7 +65,7 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
     {
         var (outcome, cached, written) = result;
         var success = written is not null && _diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
-        var page = success ? ReportPage.Write(written!, options.Report, Report) : null;
+        var page = success ? ReportPage.Write(written!, options, Report, Progress) : null;
         success = success && _diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
         var runtime = success ? RuntimeOf(written!) : null;
         if (runtime is not null) Progress($"ONNX Runtime (CPU) runs {Path.GetFileName(written!.OnnxPath)} as: {runtime}");

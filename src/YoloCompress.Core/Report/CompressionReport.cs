@@ -11,23 +11,26 @@ public static class CompressionReport
 {
     /// <summary>Writes NAME.report.html beside <paramref name="metadataPath"/> (atomically) and returns its path;
     /// YC0033 or YC0034 when the metadata cannot be read.</summary>
-    public static string Write(string metadataPath, MeasuredLatency? latency = null)
+    public static string Write(string metadataPath, MeasuredLatency? latency = null, IReadOnlyList<DisagreementImage>? disagreements = null)
     {
         var page = ReportMetadataFile.PagePath(metadataPath);
-        AtomicFile.WriteAllText(page, Render(metadataPath, latency));
+        AtomicFile.WriteAllText(page, Render(metadataPath, latency, disagreements));
         return page;
     }
 
-    /// <summary>Rebuilds the page of every NAME.yolo.json in <paramref name="directory"/> (the `report` command:
-    /// no latency, which only the compress run measured); YC0033 when there is none.</summary>
+    /// <summary>Every NAME.yolo.json in <paramref name="directory"/>, in ordinal order; YC0033 when there is none.</summary>
+    public static IReadOnlyList<string> Find(string directory) => ReportMetadataFile.Find(directory);
+
+    /// <summary>Rebuilds the page of every NAME.yolo.json in <paramref name="directory"/> (no latency, which only the
+    /// compress run measured); YC0033 when there is none.</summary>
     public static IReadOnlyList<string> WriteAll(string directory) =>
-        ReportMetadataFile.Find(directory).Select(m => Write(m)).ToArray();
+        Find(directory).Select(m => Write(m)).ToArray();
 
     /// <summary>The page's HTML for the metadata in <paramref name="metadataPath"/>.</summary>
-    public static string Render(string metadataPath, MeasuredLatency? latency = null) =>
-        Render(ReportMetadataFile.Read(metadataPath), NameOf(metadataPath), latency);
+    public static string Render(string metadataPath, MeasuredLatency? latency = null, IReadOnlyList<DisagreementImage>? disagreements = null) =>
+        Render(ReportMetadataFile.Read(metadataPath), NameOf(metadataPath), latency, disagreements);
 
-    internal static string Render(ReportMetadata metadata, string name, MeasuredLatency? latency)
+    internal static string Render(ReportMetadata metadata, string name, MeasuredLatency? latency, IReadOnlyList<DisagreementImage>? disagreements = null)
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -43,6 +46,7 @@ public static class CompressionReport
             .Append(PruningSection.Render(metadata))
             .Append(QuantizationSection.Render(metadata))
             .Append(PerClassSection.Render(metadata))
+            .Append(DisagreementSection.Render(disagreements))
             .Append(ProvenanceSection.Render(metadata))
             .Append("</body>\n</html>\n");
         return html.ToString();

@@ -25,6 +25,8 @@ internal static class ReportStyle
         .needs-validation { background: #fff7e0; border-left: 4px solid #e0a800; padding: 8px 12px; }
         code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; background: #f3f5f9; padding: 0 3px; }
         figure { margin: 8px 0 16px; max-width: 100%; }
+        img { max-width: 100%; height: auto; }
+        figure.disagreement img { display: block; margin: 0 auto; }
         figcaption { color: #586074; font-size: 0.9em; text-align: center; }
         svg.plot { display: block; width: 100%; height: auto; max-width: 100%; }
         svg .axis { stroke: #1d2330; stroke-width: 1; }

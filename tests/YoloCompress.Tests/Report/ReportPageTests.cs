@@ -69,6 +69,18 @@ public sealed partial class ReportPageTests(CompressedReportFixture run)
     }
 
     [Fact]
+    public void The_images_where_the_models_disagree_most_are_inline_pngs_best_first()
+    {
+        var html = File.ReadAllText(run.PagePath);
+        var figures = Disagreement().Matches(html).ToArray();
+        Assert.InRange(figures.Length, 1, 3);
+        var scores = figures.Select(m => double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(scores.OrderByDescending(s => s), scores);
+        Assert.All(figures, m => Assert.True(File.Exists(Path.Combine(TestData.Coco16, "images", m.Groups[1].Value)), m.Groups[1].Value));
+        Assert.Equal(figures.Length, Regex.Matches(html, "<img src=\"data:image/png;base64,").Count);
+    }
+
+    [Fact]
     public void Report_rebuilds_the_page_byte_for_byte_without_the_runs_latency()
     {
         var folder = run.NewFolder();
@@ -88,6 +100,9 @@ public sealed partial class ReportPageTests(CompressedReportFixture run)
     /// <summary>A src or href (or CSS url) that reaches outside the file.</summary>
     [GeneratedRegex(@"(src|href)\s*=\s*[""']?\s*(https?:)?//|url\(\s*[""']?(https?:)?//", RegexOptions.IgnoreCase)]
     private static partial Regex External();
+
+    [GeneratedRegex("class=\"disagreement\" data-file=\"([^\"]+)\" data-score=\"([^\"]+)\"")]
+    private static partial Regex Disagreement();
 
     [GeneratedRegex("data-group=\"([^\"]*)\" data-before=\"(\\d+)\" data-after=\"(\\d+)\"")]
     private static partial Regex Bar();
