@@ -19,6 +19,10 @@ internal sealed record CompressorInvocation
     public string? OnnxRuntimeVersion { get; init; }
     public string? ProjectFile { get; init; }
 
+    /// <summary>Whether the compressor writes NAME.report.html; the default adds no switch, so stamps of builds that
+    /// leave YoloCompressReport alone stay as they were.</summary>
+    public bool Report { get; init; } = true;
+
     /// <summary>Name=Value in order: item metadata (with project-wide properties as their defaults), then YOLOCOMPRESS_SET.</summary>
     public IReadOnlyList<string> Settings { get; init; } = [];
 
@@ -40,6 +44,8 @@ internal sealed record CompressorInvocation
         builder.AppendSwitchIfNotNull("--onnxruntime-version ", Empty(OnnxRuntimeVersion));
         foreach (var setting in Settings)
             builder.AppendSwitchIfNotNull("--set ", setting);
+        if (!Report)
+            builder.AppendSwitch("--no-report");
         builder.AppendSwitchIfNotNull("--origin ", Empty(ProjectFile));
         builder.AppendSwitch("--msbuild");
         return builder.ToString();

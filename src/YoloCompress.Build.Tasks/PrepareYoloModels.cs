@@ -46,8 +46,11 @@ public sealed class PrepareYoloModels : Microsoft.Build.Utilities.Task
     /// <summary>The app's Microsoft.ML.OnnxRuntime version, when it has one (--onnxruntime-version).</summary>
     public string? OnnxRuntimeVersion { get; set; }
 
-    /// <summary>Every model with YoloCompressName, YoloCompressOnnxFile, YoloCompressMetadataFile,
-    /// YoloCompressCommandLine and YoloCompressStale (true/false) added.</summary>
+    /// <summary>Whether the compressor writes NAME.report.html beside the outputs, in obj/ (false: --no-report).</summary>
+    public bool Report { get; set; } = true;
+
+    /// <summary>Every model with YoloCompressName, YoloCompressOnnxFile, YoloCompressMetadataFile, YoloCompressReportFile
+    /// (empty without <see cref="Report"/>), YoloCompressCommandLine and YoloCompressStale (true/false) added.</summary>
     [Output]
     public ITaskItem[] PreparedModels { get; private set; } = [];
 
@@ -97,6 +100,7 @@ public sealed class PrepareYoloModels : Microsoft.Build.Utilities.Task
                 ConfigFile = configFile,
                 CacheDirectory = CacheDirectory,
                 OnnxRuntimeVersion = OnnxRuntimeVersion,
+                Report = Report,
                 ProjectFile = Path.GetFullPath(ProjectFile),
                 Settings = [.. YoloModelItem.Settings(model), .. YoloModelItem.ParseExtraSettings(ExtraSettings)],
             };
@@ -114,6 +118,7 @@ public sealed class PrepareYoloModels : Microsoft.Build.Utilities.Task
 
             var onnx = Path.Combine(outputDirectory, name + ".onnx");
             var metadata = Path.Combine(outputDirectory, name + ".yolo.json");
+            var page = Report ? Path.Combine(outputDirectory, name + ".report.html") : null;
             var inputs = new List<string> { modelPath, stamp, invocation.CompressorPath };
             if (images.Count > 0)
                 inputs.Add(calibrationList);
@@ -127,8 +132,9 @@ public sealed class PrepareYoloModels : Microsoft.Build.Utilities.Task
             item.SetMetadata("YoloCompressName", name);
             item.SetMetadata("YoloCompressOnnxFile", onnx);
             item.SetMetadata("YoloCompressMetadataFile", metadata);
+            item.SetMetadata("YoloCompressReportFile", page ?? "");
             item.SetMetadata("YoloCompressCommandLine", invocation.ToCommandLine());
-            item.SetMetadata("YoloCompressStale", IsStale(inputs, [onnx, metadata]) ? "true" : "false");
+            item.SetMetadata("YoloCompressStale", IsStale(inputs, page is null ? [onnx, metadata] : [onnx, metadata, page]) ? "true" : "false");
             prepared.Add(item);
         }
 

@@ -113,5 +113,28 @@ public sealed class BuildCompressionTests(PackedFeed feed)
         Assert.False(File.Exists(app.Output("models/yolov5n.onnx")));
         Assert.False(File.Exists(app.Intermediate("yolov5n.onnx")));
         Assert.False(File.Exists(app.Intermediate("yolov5n.stamp")));
+        Assert.False(File.Exists(app.Intermediate("yolov5n.report.html")));
+    }
+
+    [Fact]
+    public void TheReportPageIsWrittenUnderObjAndNamedInTheSummaryUnlessTurnedOff()
+    {
+        var app = new TestApp(feed, "report", TestApp.ModelItems(feed), cache: feed.SharedCache);
+        var build = app.Build();
+        Assert.True(build.ExitCode == 0, build.ToString());
+        var page = app.Intermediate("yolov5n.report.html");
+        Assert.Contains($"; report {page}", build.Output);
+        // No ValidationSet here: the figures the build has, and the sections that would need one.
+        var html = File.ReadAllText(page);
+        Assert.Contains("id=\"headline-table\"", html);
+        Assert.Contains("id=\"needs-validation\"", html);
+
+        // Turned off: the stamp changes (the cache answers) and the page written before goes with it.
+        app.Write(TestApp.ModelItems(feed), "<YoloCompressReport>false</YoloCompressReport>");
+        var off = app.Build();
+        Assert.True(off.ExitCode == 0, off.ToString());
+        Assert.Contains(Summary, off.Output);
+        Assert.DoesNotContain("; report ", off.Output);
+        Assert.False(File.Exists(page));
     }
 }

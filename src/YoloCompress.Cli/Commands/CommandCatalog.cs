@@ -13,6 +13,7 @@ internal static class CommandCatalog
         DetectCommand.Create(),
         BenchCommand.Create(),
         CompressCommand.Create(),
+        ReportCommand.Create(),
         PruneCommand.Create(),
         SensitivityCommand.Create(),
         InitCommand.Create(),

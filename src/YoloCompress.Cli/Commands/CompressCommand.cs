@@ -28,11 +28,13 @@ public static class CompressCommand
         var json = new Option<bool>("--json") { Description = "Print a machine-readable summary on standard output." };
         var msbuild = new Option<bool>("--msbuild") { Description = "Print diagnostics in MSBuild's canonical format (FILE(LINE,COL): error YC0001: text)." };
         var ortVersion = new Option<string?>("--onnxruntime-version") { Description = "The Microsoft.ML.OnnxRuntime version the app runs the model with; an error when it is too old." };
+        var report = new Option<bool>("--report") { Description = "Write NAME.report.html beside the model, a page for people (on by default).", DefaultValueFactory = _ => true };
+        var noReport = new Option<bool>("--no-report") { Description = "Do not write NAME.report.html (and remove a stale one)." };
         var origin = new Option<string?>("--origin") { Description = "File that --set values are attributed to in messages (the build passes the project file).", Hidden = true };
 
-        var command = new Command("compress", "Prune and quantize a YOLOv5 model, check its budgets and write NAME.onnx and NAME.yolo.json.");
+        var command = new Command("compress", "Prune and quantize a YOLOv5 model, check its budgets and write NAME.onnx, NAME.yolo.json and NAME.report.html.");
         command.Arguments.Add(model);
-        foreach (var option in new Option[] { calib, calibList, data, profile, config, set, output, name, cache, json, msbuild, ortVersion, origin })
+        foreach (var option in new Option[] { calib, calibList, data, profile, config, set, output, name, cache, json, msbuild, ortVersion, report, noReport, origin })
             command.Options.Add(option);
 
         command.SetAction((parseResult, cancellation) =>
@@ -53,7 +55,8 @@ public static class CompressCommand
                 Origin = parseResult.GetValue(origin),
             };
             var configuration = parseResult.InvocationConfiguration;
-            var options = new CompressOptions(job, parseResult.GetValue(json), parseResult.GetValue(msbuild));
+            var options = new CompressOptions(job, parseResult.GetValue(json), parseResult.GetValue(msbuild),
+                Report: parseResult.GetValue(report) && !parseResult.GetValue(noReport));
             return Task.FromResult(CompressReport.Run(new Compressor(compressor), options, configuration.Output, configuration.Error, cancellation, handleSignals));
         });
         return command;

@@ -2,5 +2,6 @@ using YoloCompress.Core.Compress;
 
 namespace YoloCompress.Cli.Commands;
 
-/// <summary>What `compress` (or `prune`) was asked: the job, and how to print its outcome.</summary>
-internal sealed record CompressOptions(CompressJob Job, bool Json = false, bool MsBuild = false);
+/// <summary>What `compress` (or `prune`) was asked: the job, how to print its outcome, and whether to write
+/// NAME.report.html beside the outputs.</summary>
+internal sealed record CompressOptions(CompressJob Job, bool Json = false, bool MsBuild = false, bool Report = false);

@@ -65,26 +65,31 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
     {
         var (outcome, cached, written) = result;
         var success = written is not null && _diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
+        var page = success ? ReportPage.Write(written!, options, Report, Progress) : null;
+        success = success && _diagnostics.All(d => d.Severity != DiagnosticSeverity.Error);
         var runtime = success ? RuntimeOf(written!) : null;
         if (runtime is not null) Progress($"ONNX Runtime (CPU) runs {Path.GetFileName(written!.OnnxPath)} as: {runtime}");
         if (options.Json)
         {
-            output.WriteLine(JsonSerializer.Serialize(Summary(outcome, cached, written, success, runtime), CliRun.Json));
+            output.WriteLine(JsonSerializer.Serialize(Summary(outcome, cached, written, success, runtime, page), CliRun.Json));
         }
         else if (outcome is not null && _request is not null)
         {
-            output.WriteLine(SummaryLine(_request.OutputName, Describe(_profile?.Name, _request.Settings), outcome, cached));
+            // The page's path on the summary line: the one line a build shows per model, so the place to find it.
+            output.WriteLine(SummaryLine(_request.OutputName, Describe(_profile?.Name, _request.Settings), outcome, cached, page));
         }
         return success ? 0 : 1;
     }
 
-    /// <summary>"yolov5n (int8): 7.3 MB -> 2.0 MB, mAP@0.5:0.95 0.356 -> 0.349, latency 41.2 -> 25.3 ms".</summary>
-    public static string SummaryLine(string name, string? profile, CompressionOutcome outcome, bool cached)
+    /// <summary>"yolov5n (int8): 7.3 MB -> 2.0 MB, mAP@0.5:0.95 0.356 -> 0.349, latency 41.2 -> 25.3 ms; report OUT/yolov5n.report.html",
+    /// " (cached)" at the end when the cache answered.</summary>
+    public static string SummaryLine(string name, string? profile, CompressionOutcome outcome, bool cached, string? page = null)
     {
         var (before, after) = (outcome.Before, outcome.After);
         var text = $"{name} ({profile}): {BudgetCheck.FormatSize(before.FileBytes)} -> {BudgetCheck.FormatSize(after.FileBytes)}"
             + $", mAP@0.5:0.95 {Number(before.Map50To95, "0.000")} -> {Number(after.Map50To95, "0.000")}"
-            + $", latency {Number(before.LatencyMs, "0.0")} -> {Number(after.LatencyMs, "0.0")} ms";
+            + $", latency {Number(before.LatencyMs, "0.0")} -> {Number(after.LatencyMs, "0.0")} ms"
+            + (page is null ? "" : $"; report {page}");
         return cached ? text + " (cached)" : text;
     }
 
@@ -121,7 +126,7 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
         }
     }
 
-    private object Summary(CompressionOutcome? outcome, bool cached, CompressionOutcome? written, bool success, RuntimeGraphReport? runtime) => new
+    private object Summary(CompressionOutcome? outcome, bool cached, CompressionOutcome? written, bool success, RuntimeGraphReport? runtime, string? page) => new
     {
         success,
         name = _request?.OutputName,
@@ -133,6 +138,7 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
         calibrationImages = _request?.CalibrationImages,
         onnx = written?.OnnxPath,
         metadata = written?.MetadataPath,
+        report = page,
         before = outcome?.Before,
         after = outcome?.After,
         runtime,

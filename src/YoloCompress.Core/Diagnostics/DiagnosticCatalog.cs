@@ -48,6 +48,8 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor CompressionFailed = Error("YC0030", "The compression failed");
     public static readonly DiagnosticDescriptor CacheUnavailable = Warning("YC0031", "The compression cache could not be used; compressing without it");
     public static readonly DiagnosticDescriptor OutputNotWritten = Error("YC0032", "The outputs could not be written");
+    public static readonly DiagnosticDescriptor ReportMetadataMissing = Error("YC0033", "The report's folder has no NAME.yolo.json, or it is not one this tool wrote");
+    public static readonly DiagnosticDescriptor ReportSchemaMismatch = Error("YC0034", "The report's NAME.yolo.json has another schemaVersion than this tool reads");
 
     // ---- the build integration: YC0040-YC0049 ------------------------------------------------
     public static readonly DiagnosticDescriptor OnnxRuntimeTooOld = Error("YC0040", "The app's Microsoft.ML.OnnxRuntime cannot run the compressed model");

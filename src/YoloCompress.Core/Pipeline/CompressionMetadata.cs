@@ -93,6 +93,15 @@ public static class CompressionMetadata
         gigaFlops = Math.Round(m.GigaFlops, 4),
         map50 = m.Map50 is { } a ? Math.Round(a, 5) : (double?)null,
         map50To95 = m.Map50To95 is { } b ? Math.Round(b, 5) : (double?)null,
+        perClass = m.PerClass?.Select(c => new
+        {
+            classId = c.ClassId,
+            name = c.Name,
+            images = c.Images,
+            instances = c.Instances,
+            ap50 = Math.Round(c.Ap50, 5),
+            ap50To95 = Math.Round(c.Ap50To95, 5),
+        }).ToArray(),
     };
 
     private static string Sha256OfText(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

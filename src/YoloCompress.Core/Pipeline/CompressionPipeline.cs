@@ -142,7 +142,7 @@ public static class CompressionPipeline
         var accuracy = validation?.Evaluate(bytes, cancellation);
         var latency = YoloCompress.Runtime.LatencyBenchmark.Measure(bytes, threads: 1, runs: 10, warmup: 2);
         double flops = geometry is { } g ? stats.GigaFlops * GeometryCost.AreaFraction(g, images) : stats.GigaFlops;
-        return new ModelMetrics(bytes.LongLength, stats.Parameters, flops, accuracy?.Map50, accuracy?.Map50To95, latency.MedianMs);
+        return new ModelMetrics(bytes.LongLength, stats.Parameters, flops, accuracy?.Map50, accuracy?.Map50To95, latency.MedianMs) { PerClass = accuracy?.PerClass };
     }
 
     /// <summary>The reference exporter's metadata (names, stride, input size) must survive every stage:

@@ -26,7 +26,13 @@ public sealed record ModelMetrics(
     double GigaFlops,
     double? Map50,
     double? Map50To95,
-    double? LatencyMs);
+    double? LatencyMs)
+{
+    /// <summary>AP of each class on the validation set (null without one): the report's per-class table. Left out of the
+    /// command's --json summary (.yolo.json has it), where one line per class would drown the figures a script reads.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<Evaluation.ClassAccuracy>? PerClass { get; init; }
+}
 
 /// <summary>What a run produced.</summary>
 public sealed record CompressionOutcome(

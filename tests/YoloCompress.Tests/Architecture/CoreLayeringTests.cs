@@ -24,6 +24,7 @@ public class CoreLayeringTests
         ["Pipeline"],
         ["Budgets", "Caching"],
         ["Compress"],
+        ["Report"],
     ];
 
     private static readonly Regex Reference = new(@"\bYoloCompress\.Core\.(\w+)|(?<![\w.])Core\.(\w+)\.", RegexOptions.Compiled);

@@ -43,7 +43,7 @@ public sealed class CompressCommandTests : IDisposable
         var (code, output, error) = Run(fake, _model, "--calib", _calib, "--set", "CalibrationCount=5", "-o", Out);
         Assert.True(code == 0, error);
         Assert.Equal(1000, new FileInfo(Path.Combine(Out, "yolov5n.onnx")).Length);
-        Assert.Contains("\"calibration\":5", File.ReadAllText(Path.Combine(Out, "yolov5n.yolo.json")));
+        Assert.Contains("\"calibration\":{\"count\":5}", File.ReadAllText(Path.Combine(Out, "yolov5n.yolo.json")));
         Assert.StartsWith("yolov5n (int8): 3.81 MB -> 1000 B, mAP@0.5:0.95 n/a -> n/a, latency 40.0 -> 10.0 ms", output);
         Assert.Empty(Directory.GetDirectories(Out));
     }

@@ -19,7 +19,7 @@ internal sealed class FakeCompressor(long outputBytes = 1000, double mapAfter = 
         var onnx = Path.Combine(request.OutputDirectory, request.OutputName + ".onnx");
         var metadata = Path.Combine(request.OutputDirectory, request.OutputName + ".yolo.json");
         File.WriteAllBytes(onnx, new byte[outputBytes]);
-        File.WriteAllText(metadata, $"{{\"profile\":\"{request.ProfileName}\",\"calibration\":{request.CalibrationImages.Count}}}");
+        File.WriteAllText(metadata, $"{{\"schemaVersion\":1,\"profile\":\"{request.ProfileName}\",\"calibration\":{{\"count\":{request.CalibrationImages.Count}}}}}");
         var before = new ModelMetrics(4_000_000, 1_867_405, 4.5, 0.55, request.ValidationSet is null ? null : 0.356, 40);
         var after = new ModelMetrics(outputBytes, 1_800_000, 4.2, 0.54, request.ValidationSet is null ? null : mapAfter, latencyAfter);
         return new CompressionOutcome(onnx, metadata, before, after);

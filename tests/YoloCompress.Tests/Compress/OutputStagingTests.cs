@@ -52,7 +52,7 @@ public sealed class OutputStagingTests : IDisposable
         var (code, error) = Run(new FakeCompressor().Run);
 
         Assert.True(code == 0, error);
-        Assert.Equal(["yolov5n.onnx", "yolov5n.yolo.json"], Entries(Out));
+        Assert.Equal(["yolov5n.onnx", "yolov5n.report.html", "yolov5n.yolo.json"], Entries(Out));
     }
 
     [Fact]
