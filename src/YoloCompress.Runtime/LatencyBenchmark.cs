@@ -16,6 +16,18 @@ public readonly record struct LatencyResult(double MedianMs, double P90Ms, doubl
         $"median {MedianMs:0.0} ms, p90 {P90Ms:0.0} ms, mean {MeanMs:0.0} ms ({Runs} runs, {Threads} thread{(Threads == 1 ? "" : "s")})");
 }
 
+/// <summary>Two models timed round by round (one run of each in turn), so that load on a busy machine falls on both alike.</summary>
+/// <param name="First">The first model's latency.</param>
+/// <param name="Second">The second model's latency.</param>
+/// <param name="Ratio">The median over rounds of second / first.</param>
+/// <param name="RatioLow">The 10th percentile of the per-round ratios.</param>
+/// <param name="RatioHigh">The 90th percentile of the per-round ratios.</param>
+public readonly record struct LatencyComparison(LatencyResult First, LatencyResult Second, double Ratio, double RatioLow, double RatioHigh)
+{
+    /// <summary>"0.62x (0.58-0.66)".</summary>
+    public override string ToString() => FormattableString.Invariant($"{Ratio:0.00}x ({RatioLow:0.00}-{RatioHigh:0.00})");
+}
+
 /// <summary>Times model inference alone (no pre/post-processing) on a fixed input.</summary>
 public static class LatencyBenchmark
 {
@@ -42,10 +54,7 @@ public static class LatencyBenchmark
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(runs);
         ArgumentOutOfRangeException.ThrowIfNegative(warmup);
 
-        // A fixed, image-like input: the pad grey with a gradient, so that no path sees all zeros.
-        var input = new float[3 * detector.InputHeight * detector.InputWidth];
-        for (int i = 0; i < input.Length; i++)
-            input[i] = (i % 251) / 250f;
+        var input = Input(detector);
 
         for (int i = 0; i < warmup; i++)
             detector.Run(input);
@@ -58,6 +67,41 @@ public static class LatencyBenchmark
             times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         }
         return Summarize(times, threads);
+    }
+
+    /// <summary>Times <paramref name="first"/> and <paramref name="second"/> interleaved: each round runs the first once,
+    /// then the second once, after <paramref name="warmup"/> untimed rounds.</summary>
+    public static LatencyComparison Compare(byte[] first, byte[] second, int threads, int runs = 20, int warmup = 3)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(runs);
+        var options = new YoloDetectorOptions { IntraOpThreads = threads };
+        using var a = new YoloDetector(first, options);
+        using var b = new YoloDetector(second, options);
+        var inputA = Input(a);
+        var inputB = Input(b);
+        var (timesA, timesB) = (new double[runs], new double[runs]);
+        for (int i = -warmup; i < runs; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            a.Run(inputA);
+            double ta = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            start = Stopwatch.GetTimestamp();
+            b.Run(inputB);
+            double tb = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            if (i >= 0) (timesA[i], timesB[i]) = (ta, tb);
+        }
+        var ratios = timesB.Zip(timesA, (y, x) => y / x).Order().ToArray();
+        double Rank(double p) => ratios[Math.Clamp((int)Math.Ceiling(p * ratios.Length) - 1, 0, ratios.Length - 1)];
+        return new LatencyComparison(Summarize(timesA, threads), Summarize(timesB, threads), Summarize(ratios, threads).MedianMs, Rank(0.1), Rank(0.9));
+    }
+
+    /// <summary>A fixed, image-like input: a gradient, so that no path sees all zeros.</summary>
+    private static float[] Input(YoloDetector detector)
+    {
+        var input = new float[3 * detector.InputHeight * detector.InputWidth];
+        for (int i = 0; i < input.Length; i++)
+            input[i] = (i % 251) / 250f;
+        return input;
     }
 
     internal static LatencyResult Summarize(double[] times, int threads)

@@ -81,7 +81,8 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
         return success ? 0 : 1;
     }
 
-    /// <summary>"yolov5n (int8): 7.3 MB -> 2.0 MB, mAP@0.5:0.95 0.356 -> 0.349, latency 41.2 -> 25.3 ms; report OUT/yolov5n.report.html",
+    /// <summary>"yolov5n (int8): 7.3 MB -> 2.0 MB, mAP@0.5:0.95 0.356 -> 0.349, latency 41.2 -> 25.3 ms (0.61x (0.58-0.66), interleaved);
+    /// report OUT/yolov5n.report.html",
     /// " (cached)" at the end when the cache answered.</summary>
     public static string SummaryLine(string name, string? profile, CompressionOutcome outcome, bool cached, string? page = null)
     {
@@ -89,6 +90,7 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
         var text = $"{name} ({profile}): {BudgetCheck.FormatSize(before.FileBytes)} -> {BudgetCheck.FormatSize(after.FileBytes)}"
             + $", mAP@0.5:0.95 {Number(before.Map50To95, "0.000")} -> {Number(after.Map50To95, "0.000")}"
             + $", latency {Number(before.LatencyMs, "0.0")} -> {Number(after.LatencyMs, "0.0")} ms"
+            + (outcome.Latency is { } pair ? $" ({pair}, interleaved)" : "")
             + (page is null ? "" : $"; report {page}");
         return cached ? text + " (cached)" : text;
     }
@@ -141,6 +143,7 @@ internal sealed class CompressReport(CompressOptions options, TextWriter output,
         report = page,
         before = outcome?.Before,
         after = outcome?.After,
+        latency = outcome?.Latency is { } pair ? new { ratio = Math.Round(pair.Ratio, 3), low = Math.Round(pair.RatioLow, 3), high = Math.Round(pair.RatioHigh, 3), rounds = pair.First.Runs, threads = pair.First.Threads } : null,
         runtime,
         diagnostics = _diagnostics.Select(d => new
         {

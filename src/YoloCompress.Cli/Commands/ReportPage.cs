@@ -22,7 +22,7 @@ internal static class ReportPage
                 File.Delete(page);
                 return null;
             }
-            var latency = new MeasuredLatency(written.Before.LatencyMs, written.After.LatencyMs);
+            var latency = new MeasuredLatency(written.Before.LatencyMs, written.After.LatencyMs, written.Latency?.ToString());
             return CompressionReport.Write(written.MetadataPath, latency, Disagreements(options.Job, written.OnnxPath, progress));
         }
         catch (YoloCompressException e)

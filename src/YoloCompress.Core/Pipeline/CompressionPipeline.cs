@@ -37,7 +37,8 @@ public static class CompressionPipeline
         var validation = request.ValidationSet is null ? null : new ModelValidator(request.ValidationSet);
         progress?.Report("measure the float model");
         var originalFolded = original.Folded();
-        var before = Measure(originalFolded, originalFolded.ToByteArray(), validation, cancellation);
+        var originalBytes = originalFolded.ToByteArray();
+        var before = Measure(originalFolded, originalBytes, validation, cancellation);
 
         GeometrySearchResult? search = null;
         Compressed result;
@@ -56,11 +57,14 @@ public static class CompressionPipeline
 
         progress?.Report("measure the compressed model");
         var after = Measure(result.Model, result.Bytes, validation, cancellation, result.Source.Geometry, validation?.ImageSizes);
+        // Both models timed round by round once both exist, so machine load between the stages cannot decide the ratio.
+        var latency = YoloCompress.Runtime.LatencyBenchmark.Compare(originalBytes, result.Bytes, threads: 1, runs: LatencyRounds, warmup: 2);
+        (before, after) = (before with { LatencyMs = latency.First.MedianMs }, after with { LatencyMs = latency.Second.MedianMs });
         var metadata = CompressionMetadata.Create(request, result.Source, result.Quantization.Report, result.Pruned, before, after, search);
         cancellation.ThrowIfCancellationRequested();
         AtomicFile.WriteAllBytes(onnxPath, result.Bytes);
         AtomicFile.WriteAllText(metadataPath, metadata);
-        return new CompressionOutcome(onnxPath, metadataPath, before, after) { Geometry = search };
+        return new CompressionOutcome(onnxPath, metadataPath, before, after) { Geometry = search, Latency = latency };
     }
 
     /// <summary>One run of the stages at one input geometry: prune -> recover -> fold -> quantize, the model not yet
@@ -133,16 +137,19 @@ public static class CompressionPipeline
         return int8 ? (int8Heads, int8Map) : (floatHeads, floatMap);
     }
 
-    /// <summary>Size, FLOPs, accuracy and latency. FLOPs of a per-image-shape model are the mean over the validation
-    /// images' rectangles (conv FLOPs scale with the input's area), or at its largest input without them.</summary>
+    /// <summary>Interleaved rounds of the float and the compressed model that give the run's latency figures.</summary>
+    private const int LatencyRounds = 10;
+
+    /// <summary>Size, FLOPs and accuracy; latency comes from the interleaved comparison once both models exist. FLOPs of
+    /// a per-image-shape model are the mean over the validation images' rectangles (conv FLOPs scale with the input's
+    /// area), or at its largest input without them.</summary>
     private static ModelMetrics Measure(ModelProto model, byte[] bytes, ModelValidator? validation, CancellationToken cancellation,
         InputGeometry? geometry = null, IReadOnlyList<(int Width, int Height)>? images = null)
     {
         var stats = ModelStatistics.Compute(model);
         var accuracy = validation?.Evaluate(bytes, cancellation);
-        var latency = YoloCompress.Runtime.LatencyBenchmark.Measure(bytes, threads: 1, runs: 10, warmup: 2);
         double flops = geometry is { } g ? stats.GigaFlops * GeometryCost.AreaFraction(g, images) : stats.GigaFlops;
-        return new ModelMetrics(bytes.LongLength, stats.Parameters, flops, accuracy?.Map50, accuracy?.Map50To95, latency.MedianMs) { PerClass = accuracy?.PerClass };
+        return new ModelMetrics(bytes.LongLength, stats.Parameters, flops, accuracy?.Map50, accuracy?.Map50To95, LatencyMs: null) { PerClass = accuracy?.PerClass };
     }
 
     /// <summary>The reference exporter's metadata (names, stride, input size) must survive every stage:

@@ -43,4 +43,7 @@ public sealed record CompressionOutcome(
 {
     /// <summary>With <c>InputSize</c> <c>auto</c>: every geometry tried and the one chosen; otherwise null.</summary>
     public GeometrySearchResult? Geometry { get; init; }
+
+    /// <summary>The float and the compressed model timed round by round (one thread); null when the cache answered.</summary>
+    public YoloCompress.Runtime.LatencyComparison? Latency { get; init; }
 }

@@ -24,7 +24,10 @@ internal static class HeadlineSection
         var table = Html.Table("headline-table", ["", "before", "after", "after / before"], rows);
         var notes = latency is null
             ? Html.Paragraph("Latency is not in NAME.yolo.json (a timing is not reproducible); measure it with " + Html.Code("dotnet yolo-compress bench MODEL.onnx") + ".", "note")
-            : "";
+            : latency.Value.Ratio is { } ratio
+                ? Html.Paragraph("Latency: the two models timed round by round once both existed, one thread; after / before " + Html.Code(ratio)
+                    + " (the median and the 10th-90th percentile of the per-round ratios), so machine load falls on both alike.", "note")
+                : "";
         return Html.Section("headline", "Before and after", table + notes + Budgets(metadata, before, after, latency));
     }
 
