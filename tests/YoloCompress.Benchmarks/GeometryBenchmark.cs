@@ -83,7 +83,7 @@ internal static class GeometryBenchmark
         {
             bool onFront = front.Contains(r);
             string I(FormattableString f) => FormattableString.Invariant(f);
-            Console.WriteLine(I($"| {r.Name} | {r.GigaFlops:0.00} | {r.GigaFlops / baseline.GigaFlops:0.00}x | {r.FileBytes / 1048576.0:0.00} | {r.OneThreadMs:0.0} | {r.OneThreadMs / baseline.OneThreadMs:0.00}x | {r.TwoThreadMs:0.0} | {r.TwoThreadMs / baseline.TwoThreadMs:0.00}x | {r.Map:0.0000} | {(r.Map - baseline.Map) * 100:+0.0;-0.0} | {(onFront ? "*" : "")} |"));
+            Console.WriteLine(I($"| {r.Name} | {r.GigaFlops:0.00} | {r.GigaFlops / baseline.GigaFlops:0.00}x | {r.FileBytes / 1048576.0:0.00} | {r.OneThreadMs:0.0} | {r.OneThreadMs / baseline.OneThreadMs:0.00}x | {r.TwoThreadMs:0.0} | {r.TwoThreadMs / baseline.TwoThreadMs:0.00}x | {r.Map:0.0000} | {Math.Round((r.Map - baseline.Map) * 100, 1):+0.0;-0.0;0.0} | {(onFront ? "*" : "")} |"));
             lines.Add(I($"{r.Name},{r.GigaFlops:0.000},{r.GigaFlops / baseline.GigaFlops:0.000},{r.FileBytes / 1048576.0:0.000},{r.OneThreadMs:0.00},{r.OneThreadMs / baseline.OneThreadMs:0.000},{r.TwoThreadMs:0.00},{r.TwoThreadMs / baseline.TwoThreadMs:0.000},{r.Map:0.00000},{(r.Map - baseline.Map) * 100:0.00},{(onFront ? 1 : 0)}"));
         }
         File.WriteAllLines(Path.Combine(output, "geometry.csv"), lines);

@@ -25,7 +25,8 @@ public sealed record GeometrySearchResult(IReadOnlyList<GeometryCandidate> Candi
 /// size down to MinInputSize in steps of the largest stride: squares; rectangles fitted to the project's images (their
 /// majority orientation, the short side from the 75th percentile of short/long ratios, so most images fill it); and
 /// per-image rectangles (dynamic shapes). Accuracy falls with the input's size, so each family is searched by bisection
-/// for its smallest size within the budget (a few compressions instead of all of them), and a candidate that would cost at
+/// for its smallest size within the budget (a few compressions instead of all of them; a size beyond the budget counts
+/// only when the next smaller one is beyond it too), and a candidate that would cost at
 /// least as much as one already within the budget is not compressed at all; the kept model is the family winner with the
 /// fewest FLOPs (ties: fixed shapes before per-image, squares first). Accuracy decides, never a timing:
 /// the same inputs give the same choice and the same bytes. When no candidate holds, the model's own size is kept, and the
@@ -98,7 +99,11 @@ internal static class GeometrySearch
             while (bad - good > 1)
             {
                 int mid = (good + bad) / 2;
-                if (Within(mid)) good = mid; else bad = mid;
+                // A size beyond the budget is confirmed by the next smaller one: int8's result on a small validation set
+                // moves by about half a point with any change, and one unlucky size must not hide all the smaller ones.
+                if (Within(mid)) good = mid;
+                else if (mid + 1 < bad && Within(mid + 1)) good = mid + 1;
+                else bad = mid;
             }
             if (results.TryGetValue(good, out var winner))
             {
