@@ -42,7 +42,7 @@ internal static class GeometrySearch
         var settings = request.Settings;
         double floor = reference.Map50To95!.Value - settings.MaxMapDrop!.Value;
         var own = original.Geometry;
-        int stride = own.IsPerImage ? own.Stride : StrideOf(original);
+        int stride = original.Stride;
         int ownSide = Math.Max(own.Width, own.Height);
         var sides = Enumerable.Range(0, ownSide / stride).Select(i => ownSide - i * stride).Where(s => s >= Math.Min(settings.MinInputSize, ownSide)).ToArray();
 
@@ -145,8 +145,4 @@ internal static class GeometrySearch
         var geometry = setting.Kind == InputSizeKind.Dynamic ? InputGeometry.PerImage(width, stride) : InputGeometry.Fixed(width, height);
         return ownFlops * width * height / ((double)own.Width * own.Height) * GeometryCost.AreaFraction(geometry, validation.ImageSizes);
     }
-
-    private static int StrideOf(ModelSource source) =>
-        source.Checkpoint is { } c ? (int)Math.Round(c.Strides.Max())
-        : int.TryParse(ModelMetadata.Get(source.WorkingGraph, ModelMetadata.StrideKey), out int s) && s > 0 ? s : SettingDefinitions.LargestStride;
 }

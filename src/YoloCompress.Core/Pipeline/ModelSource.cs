@@ -29,6 +29,9 @@ public sealed record ModelSource(string Path, ModelProto WorkingGraph, YoloCheck
         return InputGeometry.PerImage(longSide, LargestStride(model));
     }
 
+    /// <summary>The model's largest stride: every input side is a multiple of it.</summary>
+    public int Stride => Checkpoint is { } c ? (int)Math.Round(c.Strides.Max()) : LargestStride(WorkingGraph);
+
     private static int LargestStride(ModelProto model) =>
         int.TryParse(ModelMetadata.Get(model, ModelMetadata.StrideKey), out int stride) && stride > 0 ? stride : SettingDefinitions.LargestStride;
 
