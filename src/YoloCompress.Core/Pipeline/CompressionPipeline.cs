@@ -45,14 +45,14 @@ public static class CompressionPipeline
         if (auto)
         {
             search = GeometrySearch.Run(original, request, validation!, before, (geometry, quiet) =>
-                CompressAt(ModelSource.Load(request.ModelPath, geometry), original, request, validation, before, quiet ? null : progress, cancellation),
+                CompressAt(ModelSource.Load(request.ModelPath, geometry), request, validation, before, quiet ? null : progress, cancellation),
                 progress, cancellation);
             result = search.ChosenModel;
         }
         else
         {
             var source = settings.InputSize is { } size ? ModelSource.Load(request.ModelPath, size) : original;
-            result = CompressAt(source, original, request, validation, before, progress, cancellation);
+            result = CompressAt(source, request, validation, before, progress, cancellation);
         }
 
         progress?.Report("measure the compressed model");
@@ -71,13 +71,13 @@ public static class CompressionPipeline
     /// written. Per-image-shape models are pruned and re-estimated on images letterboxed to their largest (square)
     /// input, which one batch of segmented passes needs, and calibrated for quantization on each image's own rectangle,
     /// the shapes they will run at.</summary>
-    internal static Compressed CompressAt(ModelSource source, ModelSource original, CompressionRequest request, ModelValidator? validation,
+    internal static Compressed CompressAt(ModelSource source, CompressionRequest request, ModelValidator? validation,
         ModelMetrics before, IProgress<string>? progress, CancellationToken cancellation)
     {
         var settings = request.Settings;
         var mode = settings.Quantization.Mode;
         var geometry = source.Geometry;
-        var baseline = ReferenceEquals(source, original) ? original.Folded() : source.Folded();
+        var baseline = source.Folded();
         // Null without images: the pruner then prunes without recovery (or refuses a criterion that needs
         // activations) and the quantizer refuses static int8, each naming its setting.
         var files = request.CalibrationImages;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using YoloCompress.Core.Calibration;
 using YoloCompress.Core.Evaluation;
 using YoloCompress.Core.Graph;
 using YoloCompress.Core.Profiles;
@@ -59,7 +58,7 @@ internal static class GeometrySearch
             families.Add(InputSizeSetting.Square);
             var images = request.CalibrationImages.Select(ImageDimensions.Read).Concat(validation.ImageSizes).ToArray();
             if (FittedRectangle(images, stride, ownSide) is { } rectangle)
-                families.Add(side => rectangle(side));
+                families.Add(rectangle);
             families.Add(side => InputSizeSetting.PerImage(side));
         }
 

@@ -19,7 +19,7 @@ public sealed record ModelSource(string Path, ModelProto WorkingGraph, YoloCheck
     public InputGeometry Geometry => GeometryOf(WorkingGraph);
 
     /// <summary>The input geometry a model declares (see <see cref="Geometry"/>).</summary>
-    public static InputGeometry GeometryOf(ModelProto model)
+    private static InputGeometry GeometryOf(ModelProto model)
     {
         var dims = model.Graph.Input[0].Type?.TensorType?.Shape?.Dim;
         if (dims is { Count: 4 } && dims[2].DimValue > 0 && dims[3].DimValue > 0)
@@ -76,7 +76,7 @@ public sealed record ModelSource(string Path, ModelProto WorkingGraph, YoloCheck
 
     /// <summary>The geometry an InputSize asks of a model whose own size is <paramref name="ownSize"/>; sides that are not
     /// multiples of the model's largest stride (a P6 model's 64) are a coded error naming the setting.</summary>
-    public static InputGeometry ToGeometry(InputSizeSetting setting, int ownSize, int stride, string path)
+    private static InputGeometry ToGeometry(InputSizeSetting setting, int ownSize, int stride, string path)
     {
         int width = setting.Width > 0 ? setting.Width : ownSize, height = setting.Height > 0 ? setting.Height : ownSize;
         if (width % stride != 0 || height % stride != 0)
